@@ -1,0 +1,280 @@
+"""Use cases that write. One function each, keyword-only, atomic, locked.
+
+The API, the admin and the commands all call these; none repeats a rule.
+They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
+"""
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import selectors
+from bookings.choices import BUSY_STATUSES, TransferStatus
+from bookings.locking import lock_transfer, lock_vehicles
+from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
+from bookings.rules import conflict_window, horizon_error
+from dmc_transfers.errors import Conflict, Invalid, NotFound
+from dmc_transfers.localtime import to_local
+from dmc_transfers.text import clean_text
+from fleet.models import Vehicle
+
+NOTE_MAX_LENGTH = 500
+DRIVER_NAME_MAX_LENGTH = 120
+
+# Fields a booking or an amendment may set, besides vehicle and pickup time.
+DETAIL_FIELDS = (
+    "pax_count",
+    "passenger_name",
+    "passenger_phone",
+    "passenger_email",
+    "flight_number",
+    "pickup_location",
+    "dropoff_location",
+    "client_reference",
+    "estimated_duration_minutes",
+    "notes",
+)
+AMENDABLE_FIELDS = frozenset(("vehicle_id", "pickup_time", "driver_name", *DETAIL_FIELDS))
+TEXT_FIELDS = (
+    "passenger_name",
+    "passenger_phone",
+    "passenger_email",
+    "pickup_location",
+    "dropoff_location",
+    "client_reference",
+    "driver_name",
+    "notes",
+)
+OPEN_STATUSES = (TransferStatus.PENDING, *BUSY_STATUSES)
+
+
+def actor_name(by):
+    """Who made a change, as the history records it."""
+    if by is None:
+        return "system"
+    return by if isinstance(by, str) else by.get_username()
+
+
+# --- Checks shared by booking and amending --------------------------------------
+
+
+def _normalize(transfer):
+    for name in TEXT_FIELDS:
+        setattr(transfer, name, clean_text(getattr(transfer, name)))
+    transfer.flight_number = normalize_flight_number(transfer.flight_number)
+
+
+def _field_errors(transfer, *, check_horizon, now):
+    """Every field-level problem of ``transfer`` at once, keyed as the API names fields."""
+    errors = {}
+    try:
+        transfer.full_clean(
+            exclude=["vehicle", "created_by", "status"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if check_horizon and "pickup_time" not in errors:
+        problem = horizon_error(transfer.pickup_time, now)
+        if problem:
+            errors["pickup_time"] = [problem]
+    if transfer.vehicle_id is None or not Vehicle.objects.filter(pk=transfer.vehicle_id).exists():
+        errors["vehicle_id"] = [f"Vehicle {transfer.vehicle_id} does not exist."]
+    return errors
+
+
+def _check_capacity(transfer, vehicle):
+    if transfer.pax_count > vehicle.capacity:
+        raise Invalid.field(
+            "pax_count", f"Vehicle {vehicle.id} seats {vehicle.capacity}; {transfer.pax_count} passengers do not fit."
+        )
+
+
+def _check_client_reference(transfer):
+    if transfer.client_reference is None:
+        return
+    taken = Transfer.objects.filter(created_by_id=transfer.created_by_id, client_reference=transfer.client_reference)
+    if transfer.pk is not None:
+        taken = taken.exclude(pk=transfer.pk)
+    if taken.exists():
+        raise _duplicate_reference(transfer.client_reference)
+
+
+def _duplicate_reference(reference):
+    return Conflict(
+        f"You already have a transfer with client_reference {reference!r}.", code="duplicate_client_reference"
+    )
+
+
+def ensure_vehicle_free(*, vehicle, at, exclude_transfer_id=None):
+    """Refuse an inactive vehicle, or one busy within the conflict window of ``at``.
+
+    The caller holds the vehicle's row lock, so the answer stays true until commit.
+    """
+    if not vehicle.is_active:
+        raise Conflict(f"Vehicle {vehicle.id} is inactive.", code="vehicle_unavailable")
+    if selectors.vehicle_is_busy(vehicle_id=vehicle.id, at=at, exclude_transfer_id=exclude_transfer_id):
+        minutes = int(conflict_window().total_seconds() // 60)
+        raise Conflict(
+            f"Vehicle {vehicle.id} is already booked within {minutes} minutes of {to_local(at).isoformat()}.",
+            code="vehicle_unavailable",
+        )
+
+
+def _record_change(transfer, *, from_status, by, note=None):
+    TransferStatusHistory.objects.create(
+        transfer=transfer,
+        from_status=from_status,
+        to_status=transfer.status,
+        changed_by=actor_name(by),
+        note=note,
+    )
+
+
+def _save_reference_safely(transfer):
+    """Save; a concurrent twin that won the unique (creator, reference) race is a 409."""
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError as exc:
+        if "transfer_client_reference_uniq" in str(exc):
+            raise _duplicate_reference(transfer.client_reference) from exc
+        raise
+
+
+# --- Use cases ------------------------------------------------------------------
+
+
+def book_transfer(*, by, vehicle_id, pickup_time, **details):
+    """Book a PENDING transfer and write its ``null -> PENDING`` history row.
+
+    Checked in API.md's order: fields (pickup in the future and within the
+    horizon, vehicle exists), capacity, the creator's client_reference, then
+    the vehicle is active and not busy (under its row lock).
+    """
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise TypeError(f"book_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
+    transfer = Transfer(vehicle_id=vehicle_id, pickup_time=pickup_time, created_by=by, **details)
+    _normalize(transfer)
+    errors = _field_errors(transfer, check_horizon=True, now=timezone.now())
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
+        if vehicle is None:
+            raise Invalid.field("vehicle_id", f"Vehicle {vehicle_id} does not exist.")
+        _check_capacity(transfer, vehicle)
+        _check_client_reference(transfer)
+        ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
+        _save_reference_safely(transfer)
+        _record_change(transfer, from_status=None, by=by)
+    return transfer
+
+
+def change_status(*, transfer, target, by, driver_name=None, note=None):
+    """Move ``transfer`` to ``target`` along the lifecycle and record who did it.
+
+    Inside one transaction: lock vehicle then transfer, re-read, check the
+    move is allowed (``invalid_transition`` lists what is), require a driver
+    to start, re-check the vehicle on confirmation, transition, save, and
+    write exactly one history row. Notifications follow from django-fsm's
+    ``post_transition`` signal once the transaction commits.
+    """
+    if target not in TransferStatus.values:
+        raise Invalid.field("status", f"{target!r} is not one of {', '.join(TransferStatus.values)}.")
+    note = clean_text(note)
+    if note is not None and len(note) > NOTE_MAX_LENGTH:
+        raise Invalid.field("note", f"Ensure this field has no more than {NOTE_MAX_LENGTH} characters.")
+    with transaction.atomic():
+        locked = lock_transfer(Transfer, transfer.pk)
+        if locked is None:
+            raise NotFound(f"Transfer {transfer.pk} does not exist.")
+        allowed = Transfer.allowed_targets(locked.status)
+        if target not in allowed:
+            raise Conflict(
+                f"A {locked.status} transfer cannot become {target}.", code="invalid_transition", allowed=allowed
+            )
+        driver_name = clean_text(driver_name)
+        if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
+            raise Invalid.field(
+                "driver_name", f"Ensure this field has no more than {DRIVER_NAME_MAX_LENGTH} characters."
+            )
+        if target == TransferStatus.IN_PROGRESS and driver_name is None:
+            raise Invalid.field("driver_name", "A driver name is required to start a transfer.")
+        if target == TransferStatus.CONFIRMED:
+            ensure_vehicle_free(vehicle=locked.vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
+        if driver_name is not None and target in BUSY_STATUSES:
+            locked.driver_name = driver_name
+        from_status = locked.status
+        locked.transition_method(target)()
+        locked.save()
+        _record_change(locked, from_status=from_status, by=by, note=note)
+    return locked
+
+
+def amend_transfer(*, transfer, by, **changes):
+    """Change vehicle, pickup time, pax or details of an open transfer.
+
+    The same checks as booking; vehicle and time are re-checked against the
+    conflict window whenever either changes, with both vehicles locked in id
+    order. Completed and cancelled transfers are history and stay as they are.
+    """
+    unknown = set(changes) - AMENDABLE_FIELDS
+    if unknown:
+        raise TypeError(f"amend_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
+        if current is None:
+            raise NotFound(f"Transfer {transfer.pk} does not exist.")
+        vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
+        locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if locked.vehicle_id != current:  # moved while we waited: start again on its new vehicle
+            transaction.set_rollback(True)
+            return amend_transfer(transfer=transfer, by=by, **changes)
+        if locked.status not in OPEN_STATUSES:
+            raise Conflict(f"A {locked.status} transfer cannot be amended.", code="transfer_closed")
+        moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _normalize(locked)
+        errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
+        if errors:
+            raise Invalid(errors)
+        vehicle = vehicles.get(locked.vehicle_id)
+        if vehicle is None:
+            raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
+        _check_capacity(locked, vehicle)
+        _check_client_reference(locked)
+        if moved_time or locked.vehicle_id != current:
+            ensure_vehicle_free(vehicle=vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
+        locked.vehicle = vehicle
+        _save_reference_safely(locked)
+    return locked
+
+
+def set_vehicle_active(*, vehicle, is_active):
+    """Activate or deactivate a vehicle; one with confirmed work ahead stays active.
+
+    Deactivating would silently strand passengers, so the coordinator must
+    first move or cancel the transfers named in the error.
+    """
+    with transaction.atomic():
+        locked = lock_vehicles([vehicle.pk]).get(vehicle.pk)
+        if locked is None:
+            raise NotFound(f"Vehicle {vehicle.pk} does not exist.")
+        if not is_active and locked.is_active:
+            blocking = list(selectors.future_busy_transfers(vehicle_id=locked.pk, now=timezone.now()))
+            if blocking:
+                listed = ", ".join(
+                    f"#{t.pk} ({t.status} at {to_local(t.pickup_time):%Y-%m-%d %H:%M})" for t in blocking[:10]
+                )
+                more = f" and {len(blocking) - 10} more" if len(blocking) > 10 else ""
+                raise Conflict(
+                    f"Vehicle {locked.plate} has {len(blocking)} confirmed or in-progress transfer(s) ahead: "
+                    f"{listed}{more}. Move or cancel them first.",
+                    code="vehicle_has_future_transfers",
+                    transfers=[t.pk for t in blocking],
+                )
+        if locked.is_active != is_active:
+            locked.is_active = is_active
+            locked.save(update_fields=["is_active", "updated_at"])
+    return locked

@@ -1,0 +1,46 @@
+"""Writing the confirmation notice. Delivery lives in ``delivery.py``."""
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from dmc_transfers.localtime import to_local
+from notifications.choices import NotificationKind
+from notifications.models import Notification
+
+
+def confirmation_content(transfer):
+    """Recipient, subject and message of a TRANSFER_CONFIRMED notice."""
+    pickup = to_local(transfer.pickup_time)
+    recipient = transfer.passenger_email or settings.NOTIFICATIONS_FALLBACK_EMAIL
+    subject = f"Your transfer on {pickup:%d %b %Y at %H:%M} is confirmed"
+    lines = [
+        f"Dear {transfer.passenger_name},",
+        "",
+        "your transfer is confirmed:",
+        f"  Pickup:   {pickup:%A %d %B %Y, %H:%M} ({pickup:%Z})",
+        f"  From:     {transfer.pickup_location}",
+        f"  To:       {transfer.dropoff_location}",
+        f"  Vehicle:  {transfer.vehicle.get_vehicle_type_display()} {transfer.vehicle.plate}",
+        f"  Passengers: {transfer.pax_count}",
+    ]
+    if transfer.flight_number:
+        lines.append(f"  Flight:   {transfer.flight_number}")
+    if transfer.client_reference:
+        lines.append(f"  Reference: {transfer.client_reference}")
+    return {"recipient": recipient, "subject": subject, "message": "\n".join(lines) + "\n"}
+
+
+def write_confirmation_notification(*, transfer):
+    """Write the transfer's TRANSFER_CONFIRMED notice once; return it (new or existing).
+
+    Safe to call from the on-commit hook and from the delivery sweep at the
+    same time: the unique (transfer, kind) constraint lets only one row in.
+    """
+    kind = NotificationKind.TRANSFER_CONFIRMED
+    existing = Notification.objects.filter(transfer=transfer, kind=kind).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(transfer=transfer, kind=kind, **confirmation_content(transfer))
+    except IntegrityError:
+        return Notification.objects.get(transfer=transfer, kind=kind)

@@ -1,0 +1,29 @@
+"""Confirmations reach this app through django-fsm's ``post_transition`` signal."""
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import receiver
+from django_fsm.signals import post_transition
+
+from bookings.choices import TransferStatus
+from bookings.models import Transfer
+from notifications.services import write_confirmation_notification
+
+logger = logging.getLogger(__name__)
+
+
+def _write_after_commit(transfer_id):
+    # The change is committed already; a failure here must not undo or fail
+    # it. The delivery sweep writes whatever this hook could not.
+    try:
+        transfer = Transfer.objects.select_related("vehicle").get(pk=transfer_id)
+        write_confirmation_notification(transfer=transfer)
+    except Exception:
+        logger.exception("Could not write the confirmation notification of transfer %s; the sweep will.", transfer_id)
+
+
+@receiver(post_transition, sender=Transfer, dispatch_uid="notifications.on_transfer_confirmed")
+def on_transfer_confirmed(sender, instance, target, **kwargs):
+    if target == TransferStatus.CONFIRMED:
+        transaction.on_commit(partial(_write_after_commit, instance.pk))
