@@ -25,5 +25,6 @@ def _write_after_commit(transfer_id):
 
 @receiver(post_transition, sender=Transfer, dispatch_uid="notifications.on_transfer_confirmed")
 def on_transfer_confirmed(sender, instance, target, **kwargs):
-    if target == TransferStatus.CONFIRMED:
+    # An unsaved transfer (a pure lifecycle check) has nothing to notify about.
+    if target == TransferStatus.CONFIRMED and instance.pk is not None:
         transaction.on_commit(partial(_write_after_commit, instance.pk))

@@ -32,6 +32,7 @@ class TransferFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Transfer
+        skip_postgeneration_save = True
 
     vehicle = factory.SubFactory(VehicleFactory)
     pickup_time = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + dt.timedelta(days=3))

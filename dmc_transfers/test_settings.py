@@ -1,7 +1,7 @@
-"""Environment for the test run, set before Django reads its settings.
+"""Settings for the test run: the real settings, with a test environment.
 
-Loaded as a pytest plugin (``-p`` in pytest.ini) because pytest-django
-imports the settings before any conftest.py runs.
+Only environment defaults differ; every value is still read by settings.py.
+``TEST_DATABASE_URL`` (default: the local MariaDB) becomes ``DATABASE_URL``.
 """
 import os
 
@@ -9,6 +9,7 @@ os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "mysql://root:@
 os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 50)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("TIME_ZONE", "UTC")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+from dmc_transfers.settings import *  # noqa: E402,F403
