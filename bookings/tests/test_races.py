@@ -1,0 +1,89 @@
+"""Races with real threads, each on its own connection and transaction."""
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings.choices import BUSY_STATUSES
+from bookings.choices import TransferStatus as S
+from bookings.models import Transfer
+from bookings.rules import is_within_window
+from bookings.services import amend_transfer, book_transfer, change_status
+from bookings.tests.factories import TransferFactory
+from dmc_transfers.errors import Conflict
+from fleet.tests.factories import VehicleFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+def run_together(jobs):
+    """Start every job at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as exc:  # collected and asserted by the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def busy_pairs(vehicle):
+    busy = list(Transfer.objects.filter(vehicle=vehicle, status__in=BUSY_STATUSES).order_by("pickup_time"))
+    return [(a.pk, b.pk) for a, b in zip(busy, busy[1:]) if is_within_window(a.pickup_time, b.pickup_time)]
+
+
+def test_ten_conflicting_confirmations_exactly_one_wins(coordinator, vehicle, at):
+    transfers = [TransferFactory(vehicle=vehicle, pickup_time=at(10 * i)) for i in range(10)]
+    results = run_together(
+        [lambda t=t: change_status(transfer=t, target=S.CONFIRMED, by=coordinator) for t in transfers]
+    )
+    wins = [r for r in results if isinstance(r, Transfer)]
+    losses = [r for r in results if isinstance(r, Conflict)]
+    assert len(wins) == 1 and len(losses) == 9, results
+    assert {r.code for r in losses} == {"vehicle_unavailable"}
+    assert Transfer.objects.filter(status=S.CONFIRMED).count() == 1
+    assert Transfer.objects.get(status=S.CONFIRMED).status_history.count() == 2
+
+
+def test_amendments_and_confirmations_into_one_slot_never_double_book(coordinator, vehicle, at):
+    elsewhere = VehicleFactory()
+    pending = [TransferFactory(vehicle=vehicle, pickup_time=at(15 * i)) for i in range(4)]
+    same_vehicle = [TransferFactory(vehicle=vehicle, pickup_time=at(days=2 + i), status="CONFIRMED") for i in range(3)]
+    other_vehicle = [TransferFactory(vehicle=elsewhere, pickup_time=at(days=2 + i), status="CONFIRMED") for i in range(3)]
+    jobs = [lambda t=t: change_status(transfer=t, target=S.CONFIRMED, by=coordinator) for t in pending]
+    jobs += [lambda t=t, i=i: amend_transfer(transfer=t, by=coordinator, pickup_time=at(20 * i)) for i, t in enumerate(same_vehicle)]
+    jobs += [
+        lambda t=t, i=i: amend_transfer(transfer=t, by=coordinator, vehicle_id=vehicle.id, pickup_time=at(5 + 20 * i))
+        for i, t in enumerate(other_vehicle)
+    ]
+    results = run_together(jobs)
+    assert all(isinstance(r, (Transfer, Conflict)) for r in results), results
+    assert sum(isinstance(r, Transfer) for r in results) >= 1
+    assert busy_pairs(vehicle) == []
+    assert busy_pairs(elsewhere) == []
+
+
+def test_concurrent_bookings_with_one_client_reference_create_one(integrator, vehicle, at):
+    def book(i):
+        return book_transfer(
+            by=integrator, vehicle_id=vehicle.id, pickup_time=at(i), pax_count=1, passenger_name="P",
+            pickup_location="A", dropoff_location="B", client_reference="SAME",
+        )
+
+    results = run_together([lambda i=i: book(i) for i in range(6)])
+    assert sum(isinstance(r, Transfer) for r in results) == 1
+    assert {r.code for r in results if isinstance(r, Conflict)} == {"duplicate_client_reference"}
+    assert Transfer.objects.filter(client_reference="SAME").count() == 1
