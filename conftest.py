@@ -30,3 +30,12 @@ def integrator(make_user):
 @pytest.fixture
 def other_integrator(make_user):
     return make_user("agency-y", role=INTEGRATORS)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A skipped test proves nothing: fail the run when any test was skipped."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped: a skipped test is a failure here.", red=True)
+        session.exitstatus = 1

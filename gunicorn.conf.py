@@ -1,0 +1,30 @@
+"""gunicorn settings, from the environment (see README, Configuration).
+
+Connections: every worker thread holds at most one persistent database
+connection (CONN_MAX_AGE). The seed's pool limits map onto threads: a worker
+runs DB_POOL_SIZE threads, so it holds at most DB_POOL_SIZE connections; the
+server sees at most GUNICORN_WORKERS x DB_POOL_SIZE. Requests beyond that wait
+in gunicorn's queue, at most DB_MAX_OVERFLOW per worker beyond the pool
+(gthread's worker_connections), like a pool's overflow waiting for a connection.
+"""
+import multiprocessing
+import os
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = _int("DB_POOL_SIZE", 5)
+worker_connections = threads + _int("DB_MAX_OVERFLOW", 10)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 20
+keepalive = 5
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+accesslog = None  # the app logs one line per request itself (with its request id)
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
