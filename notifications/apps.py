@@ -6,4 +6,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
+        from dmc_transfers.integrity import register
         from notifications import signals  # noqa: F401  (connects the receivers)
+        from notifications.integrity import confirmation_notifications
+
+        register(confirmation_notifications)
