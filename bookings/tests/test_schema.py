@@ -12,7 +12,8 @@ from bookings.selectors import busy_transfers, transfers_on
 from bookings.tests.factories import UserFactory
 from fleet.tests.factories import VehicleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+# transaction=True: ANALYZE TABLE commits implicitly, so the data must be flushed afterwards.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def table_indexes():
