@@ -100,6 +100,7 @@ def dispatch_board(request, *, site):
     filters.pop("date", None)
     context = {
         **site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # the board needs the whole width
         "title": f"Dispatch board — {day:%A %d %B %Y}",
         "form": form,
         "day": day,
