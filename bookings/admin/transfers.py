@@ -51,7 +51,9 @@ class TransferForm(ServiceModelForm):
         data = self.cleaned_data
         if self.instance.pk is None:
             details = {name: data[name] for name in DETAIL_FIELDS if name in data}
-            return book_transfer(by=self.user, vehicle_id=data["vehicle"].pk, pickup_time=data["pickup_time"], **details)
+            return book_transfer(
+                by=self.user, vehicle_id=data["vehicle"].pk, pickup_time=data["pickup_time"], **details
+            )
         changes = {name: data[name] for name in self.changed_data}
         if "vehicle" in changes:
             changes["vehicle_id"] = changes.pop("vehicle").pk

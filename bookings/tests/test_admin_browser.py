@@ -1,6 +1,5 @@
 """The back office in headless Chromium (Debian's, never a downloaded one) against a live server."""
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +14,6 @@ from notifications.models import Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the
-# test makes meanwhile are synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,13 +21,17 @@ CHROMIUM_ARGS = [
 ]
 MADRID = ZoneInfo("Europe/Madrid")
 PASSWORD = "dispatch-2-the-airport"
+HISTORY_COLUMNS = ("from_status", "to_status", "changed_by")
 SCREENSHOTS = django_settings.BASE_DIR / "build" / "screenshots"
 
 
 @pytest.fixture
-def browser_page(live_server, settings):
+def browser_page(live_server, settings, monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the test makes meanwhile are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # The live server speaks plain HTTP.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.TIME_ZONE = "Europe/Madrid"
@@ -79,7 +78,7 @@ def test_confirm_then_start_with_a_driver_and_see_the_history(logged_in, live_se
 
     rows = page.locator("#status_history-group tr.has_original")
     history = [
-        tuple(rows.nth(n).locator(f"td.field-{name}").inner_text().strip() for name in ("from_status", "to_status", "changed_by"))
+        tuple(rows.nth(n).locator(f"td.field-{name}").inner_text().strip() for name in HISTORY_COLUMNS)
         for n in range(rows.count())
     ]
     assert history == [

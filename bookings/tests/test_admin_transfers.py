@@ -35,26 +35,27 @@ def messages_of(response):
     return [str(m) for m in response.context["messages"]]
 
 
+def put_field(data, name, value):
+    """Set ``name`` as the admin's widgets post it: a datetime as local date and time."""
+    if isinstance(value, dt.datetime):
+        local = to_local(value) if value.tzinfo else value
+        data[f"{name}_0"], data[f"{name}_1"] = local.date().isoformat(), local.strftime("%H:%M:%S")
+    else:
+        data[name] = "" if value is None else value
+
+
 def change_form_data(response, **changes):
     """The POST a browser would send for the change form as rendered, with ``changes``."""
     data = {}
     form = response.context["adminform"].form
     for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, dt.datetime):
-            data[f"{name}_0"], data[f"{name}_1"] = value.date().isoformat(), value.strftime("%H:%M:%S")
-        else:
-            data[name] = "" if value is None else value
+        put_field(data, name, form[name].value())
     for inline in response.context["inline_admin_formsets"]:
         management = inline.formset.management_form
         for name in management.fields:
             data[f"{management.prefix}-{name}"] = management[name].value()
     for name, value in changes.items():
-        if isinstance(value, dt.datetime):
-            local = to_local(value)
-            data[f"{name}_0"], data[f"{name}_1"] = local.date().isoformat(), local.strftime("%H:%M:%S")
-        else:
-            data[name] = value
+        put_field(data, name, value)
     return data
 
 
@@ -145,11 +146,8 @@ def test_changelist_renders_in_constant_queries(back_office, constant_queries, a
 
 
 def add_data(vehicle, pickup_time, **extra):
-    local = to_local(pickup_time)
-    return {
+    data = {
         "vehicle": vehicle.pk,
-        "pickup_time_0": local.date().isoformat(),
-        "pickup_time_1": local.strftime("%H:%M:%S"),
         "pax_count": 3,
         "passenger_name": " Ada Lovelace ",
         "pickup_location": "PMI Terminal A",
@@ -157,6 +155,8 @@ def add_data(vehicle, pickup_time, **extra):
         "flight_number": "ib 3456",
         **extra,
     }
+    put_field(data, "pickup_time", pickup_time)
+    return data
 
 
 def test_add_books_a_pending_transfer_created_by_the_coordinator(back_office, coordinator, vehicle, at):
@@ -330,7 +330,9 @@ def test_unknown_target_is_an_error_message(back_office, at):
 def test_start_without_a_driver_name_is_refused(back_office, at):
     transfer = TransferFactory(pickup_time=at(), status=S.CONFIRMED)
     response = back_office.post(transition_url(transfer), {"target": S.IN_PROGRESS, "driver_name": "  "}, follow=True)
-    assert messages_of(response) == [f"Transfer #{transfer.pk}: Driver name: A driver name is required to start a transfer."]
+    assert messages_of(response) == [
+        f"Transfer #{transfer.pk}: Driver name: A driver name is required to start a transfer."
+    ]
     transfer.refresh_from_db()
     assert transfer.status == S.CONFIRMED and transfer.driver_name is None
     assert len(history(transfer)) == 2
@@ -425,7 +427,8 @@ def test_cancel_selected_reports_each_transfer(back_office, at):
     )
     shown = messages_of(response)
     assert f"1 transfer(s) cancelled: #{pending.pk}." in shown
-    assert f"Transfer #{running.pk}: A IN_PROGRESS transfer cannot become CANCELLED. Allowed from here: COMPLETED." in shown
+    refusal = f"Transfer #{running.pk}: A IN_PROGRESS transfer cannot become CANCELLED. Allowed from here: COMPLETED."
+    assert refusal in shown
     pending.refresh_from_db()
     running.refresh_from_db()
     assert (pending.status, running.status) == (S.CANCELLED, S.IN_PROGRESS)
