@@ -117,7 +117,7 @@ class TransferAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     date_hierarchy = "pickup_time"
     ordering = ("pickup_time", "id")
     autocomplete_fields = ("vehicle",)
-    readonly_fields = ("status_badge", "created_by", "created_at", "updated_at")
+    readonly_fields = ("status_badge", "creator", "created_at", "updated_at")
     actions = ("confirm_selected", "cancel_selected")
     inlines = (StatusHistoryInline,)
 
@@ -139,7 +139,7 @@ class TransferAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
             ("Status", {"fields": ("status_badge", "driver_name")}),
             ("Trip", {"fields": trip}),
             ("Passengers", {"fields": passenger}),
-            ("Booking", {"fields": (*booking, "created_by", "created_at", "updated_at")}),
+            ("Booking", {"fields": (*booking, "creator", "created_at", "updated_at")}),
         ]
 
     def get_inlines(self, request, obj):
@@ -161,6 +161,11 @@ class TransferAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     @admin.display(description="Vehicle", ordering="vehicle__plate")
     def vehicle_plate(self, transfer):
         return transfer.vehicle.plate
+
+    @admin.display(description="Created by")
+    def creator(self, transfer):
+        # A name, not a link: coordinators cannot open user pages.
+        return transfer.created_by.get_username()
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, transfer):
