@@ -32,6 +32,37 @@ def other_integrator(make_user):
     return make_user("agency-y", role=INTEGRATORS)
 
 
+@pytest.fixture
+def back_office(client, coordinator):
+    """The Django test client, logged in to the admin as a coordinator (staff, not superuser)."""
+    coordinator.is_staff = True
+    coordinator.save(update_fields=["is_staff"])
+    client.force_login(coordinator)
+    return client
+
+
+@pytest.fixture
+def constant_queries(django_assert_max_num_queries):
+    """Assert ``get()`` costs no more queries after ``add_rows()`` than before.
+
+    ``check(get, add_rows)``: measures ``get()`` (which returns a response)
+    with the rows there are, adds many more, and asserts the page still
+    renders within the first count.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def check(get, add_rows):
+        with CaptureQueriesContext(connection) as baseline:
+            assert get().status_code == 200
+        add_rows()
+        with django_assert_max_num_queries(len(baseline)):
+            assert get().status_code == 200
+        return len(baseline)
+
+    return check
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A skipped test proves nothing: fail the run when any test was skipped."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

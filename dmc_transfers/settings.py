@@ -27,7 +27,7 @@ else:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bookings.admin_config.BackOfficeAdminConfig",  # django.contrib.admin, coordinators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
