@@ -30,3 +30,7 @@ def integrator(make_user):
 @pytest.fixture
 def other_integrator(make_user):
     return make_user("agency-y", role=INTEGRATORS)
+
+
+# API clients that check every response against the OpenAPI schema.
+pytest_plugins = ["dmc_transfers.tests.api_fixtures"]
