@@ -22,6 +22,13 @@ VEHICLE_EXAMPLE = {
 }
 
 
+class VehiclePermissions(DjangoModelPermissions):
+    """Registering needs ``fleet.add_vehicle`` (coordinators, superusers); methods
+    this API does not offer fall through to 405 instead of a 403."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "PUT": [], "PATCH": [], "DELETE": []}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List vehicles",
@@ -61,7 +68,7 @@ class VehicleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = Vehicle.objects.order_by("id")
     serializer_class = VehicleSerializer
     filterset_class = VehicleFilterSet
-    permission_classes = [HasRole, DjangoModelPermissions]
+    permission_classes = [HasRole, VehiclePermissions]
     lookup_value_regex = "[0-9]+"
 
     def create(self, request):
