@@ -117,3 +117,29 @@ def test_vehicle_list_queries_do_not_grow_with_page_size(coordinator_api, django
     VehicleFactory.create_batch(30)
     with django_assert_max_num_queries(5):
         assert len(coordinator_api.get("/vehicles?page_size=30").json()["results"]) == 30
+
+
+def _fleet(size):
+    Vehicle.objects.bulk_create(Vehicle(plate=f"P-{n}", vehicle_type="VAN", capacity=7) for n in range(size))
+
+
+def test_default_page_size_is_100(coordinator_api):
+    _fleet(101)
+    page = coordinator_api.get("/vehicles").json()
+    assert page["count"] == 101 and len(page["results"]) == 100
+    assert page["next"] == "http://testserver/vehicles?page=2"
+    assert len(coordinator_api.get("/vehicles?page=2").json()["results"]) == 1
+    assert_problem(coordinator_api.get("/vehicles?page=3"), 404, "not_found")
+
+
+def test_page_size_above_1000_is_capped(coordinator_api):
+    _fleet(1001)
+    page = coordinator_api.get("/vehicles?page_size=5000").json()
+    assert len(page["results"]) == 1000 and page["next"] is not None
+
+
+@pytest.mark.parametrize("query,parameter", [("page_size=0", "page_size"), ("page_size=-1", "page_size"),
+                                             ("page_size=1.5", "page_size"), ("page=-2", "page"), ("page=", "page")])
+def test_bad_page_parameters_are_400(coordinator_api, query, parameter):
+    body = assert_problem(coordinator_api.get(f"/vehicles?{query}"), 400, "validation_error")
+    assert list(body["errors"]) == [parameter]
