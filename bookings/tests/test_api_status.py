@@ -147,3 +147,34 @@ def test_confirming_exactly_a_window_away_is_free(coordinator_api, mine, confirm
     transfer = mine()
     confirmed(at(120))
     assert patch(coordinator_api, transfer.pk, {"status": "CONFIRMED"}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_conflicting_confirmations_exactly_one_wins(api, make_user, at):
+    import threading
+
+    from django.db import connection
+
+    from fleet.tests.factories import VehicleFactory
+
+    coordinator = make_user("ops-race", role="coordinators")
+    vehicle = VehicleFactory()
+    transfers = [TransferFactory(vehicle=vehicle, pickup_time=at(minutes)) for minutes in (0, 30)]
+    clients = [api(coordinator) for _ in transfers]
+    start = threading.Barrier(len(transfers))
+    codes = []
+
+    def confirm(client, transfer):
+        try:
+            start.wait()
+            codes.append(patch(client, transfer.pk, {"status": "CONFIRMED"}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(clients, transfers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [200, 409]
+    assert Transfer.objects.filter(status="CONFIRMED").count() == 1

@@ -4,6 +4,7 @@ Loaded for the whole suite from the root conftest (``pytest_plugins``).
 """
 import functools
 import json
+import threading
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -17,15 +18,29 @@ from dmc_transfers.problems import PROBLEM_CONTENT_TYPE
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
 
-@functools.cache
+# Schema generation is not thread-safe; the concurrency tests call from threads.
+_building = threading.Lock()
+
+
 def openapi_schema():
+    with _building:
+        return _generated_schema()
+
+
+@functools.cache
+def _generated_schema():
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-@functools.cache
 def openapi():
+    with _building:
+        return _openapi()
+
+
+@functools.cache
+def _openapi():
     config = Config(extra_media_type_deserializers={PROBLEM_CONTENT_TYPE: json.loads})
-    return OpenAPI.from_dict(openapi_schema(), config=config)
+    return OpenAPI.from_dict(_generated_schema(), config=config)
 
 
 class _ByPath(DjangoOpenAPIRequest):
