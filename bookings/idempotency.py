@@ -10,7 +10,6 @@ are written in one transaction, so no crash can leave a transfer without it.
 import functools
 import hashlib
 import threading
-from collections import defaultdict
 from contextlib import contextmanager
 
 import orjson
@@ -45,21 +44,21 @@ def _check_key(key):
         raise exceptions.ValidationError({HEADER: [f"Use 1-{KEY_MAX_LENGTH} printable ASCII characters."]})
 
 
-# Without MySQL (the SQLite try-out runs one process) a lock per name in memory does.
-_local_locks = defaultdict(threading.Lock)
+# Without MySQL (the SQLite try-out, one process) one in-memory lock serialises
+# every keyed booking: slower than per key, but nothing to clean up.
+_local_lock = threading.Lock()
 
 
 @contextmanager
 def _serialised(user_id, key):
     name = "idem:" + hashlib.sha256(f"{user_id}:{key}".encode()).hexdigest()[:48]
     if connection.vendor != "mysql":
-        lock = _local_locks[name]
-        if not lock.acquire(timeout=WAIT_SECONDS):
+        if not _local_lock.acquire(timeout=WAIT_SECONDS):
             raise KeyStillInUse()
         try:
             yield
         finally:
-            lock.release()
+            _local_lock.release()
         return
     # GET_LOCK belongs to the session, not to a transaction: it is held across
     # the commit below and released only after it.

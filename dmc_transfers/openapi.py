@@ -67,7 +67,6 @@ def validation_example(errors):
 
 PUBLIC_PATHS = {"/healthz"}
 WRITE_METHODS = {"post", "put", "patch"}
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 HEADERS = {
     "X-Request-ID": {
@@ -123,7 +122,8 @@ def _response(status, examples):
         "description": examples[0][0],
         "content": {
             PROBLEM_CONTENT_TYPE: {
-                "schema": PROBLEM_REF if status not in (400, 409) else {"$ref": f"#/components/schemas/{_serializer_for(status).__name__.removesuffix('Serializer')}"},
+                # drf-spectacular names a component after its serializer, minus "Serializer".
+                "schema": {"$ref": f"#/components/schemas/{_serializer_for(status).__name__.removesuffix('Serializer')}"},
                 "examples": {code: {"value": body} for code, body in examples},
             }
         },
