@@ -70,3 +70,7 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and exitstatus == 0:
         reporter.write_line(f"{len(skipped)} test(s) skipped: a skipped test is a failure here.", red=True)
         session.exitstatus = 1
+
+
+# API clients that check every response against the OpenAPI schema.
+pytest_plugins = ["dmc_transfers.tests.api_fixtures"]

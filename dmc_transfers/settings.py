@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, error pages included, gets its request id and log line.
+    "dmc_transfers.middleware.RequestIdMiddleware",
+    "dmc_transfers.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,10 +122,60 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- REST API (shared/API.md) -----------------------------------------------------
+# Request bodies above 64 KiB are refused with 413 (middleware on Content-Length;
+# Django's own limit catches bodies sent without one).
+API_MAX_BODY_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_RETRY_AFTER_SECONDS = 5
+
+REST_FRAMEWORK = {
+    # The first class answers the 401's WWW-Authenticate header ("Token").
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dmc_transfers.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dmc_transfers.permissions.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["dmc_transfers.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["dmc_transfers.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "dmc_transfers.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dmc_transfers.problems.exception_handler",
+}
+
+# API keys: django-rest-knox stores only a digest; keys never expire unless
+# rotated or revoked (python manage.py create_api_client).
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DMC Transfers API",
+    "DESCRIPTION": (
+        "Airport transfers: vehicles, availability, bookings and their lifecycle. "
+        "Authenticate with `Authorization: Token <key>`. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TransferStatusEnum": "bookings.choices.TransferStatus",
+        "VehicleTypeEnum": "fleet.choices.VehicleType",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dmc_transfers.openapi.add_common_headers_and_errors",
+    ],
 }
 
 # --- Security ---------------------------------------------------------------------
@@ -150,5 +204,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per request from RequestIdMiddleware; no passenger data.
+        "dmc_transfers.requests": {"level": "INFO"},
+    },
 }

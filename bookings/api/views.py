@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import selectors
+from bookings.api import examples
+from bookings.api.serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    StatusChangeSerializer,
+    TransferCreateSerializer,
+    TransferSerializer,
+)
+from bookings.choices import TransferStatus
+from bookings.filtersets import TransferFilterSet
+from bookings.idempotency import HEADER as IDEMPOTENCY_HEADER
+from bookings.idempotency import idempotent
+from bookings.models import Transfer
+from bookings.roles import COORDINATORS
+from bookings.services import book_transfer, change_status
+from dmc_transfers.openapi import problems
+from dmc_transfers.permissions import roles_of
+
+
+def is_coordinator(user):
+    return user.is_superuser or COORDINATORS in roles_of(user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List transfers",
+        description="Paginated, by pickup_time then id. Integrators see their own transfers only.",
+        responses={200: TransferSerializer(many=True), **problems(*examples.LIST_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a transfer",
+        responses={200: TransferSerializer, **problems(examples.NOT_FOUND)},
+        examples=[examples.TRANSFER_RESPONSE],
+    ),
+    create=extend_schema(
+        summary="Book a transfer",
+        description=examples.CREATE_DESCRIPTION,
+        request=TransferCreateSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Optional; printable, up to 255 characters, scoped to you, kept at least 24 h. "
+                "A repeat with the same body replays the first 201; another body is 409 idempotency_key_reused.",
+            )
+        ],
+        responses={201: TransferSerializer, **problems(*examples.CREATE_ERRORS)},
+        examples=[examples.TRANSFER_REQUEST, examples.TRANSFER_CREATED],
+    ),
+    change_status=extend_schema(
+        summary="Change a transfer's status",
+        description=examples.STATUS_DESCRIPTION,
+        request=StatusChangeSerializer,
+        responses={200: TransferSerializer, **problems(*examples.STATUS_ERRORS)},
+        examples=examples.STATUS_REQUESTS,
+    ),
+)
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilterSet
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        """The one place that decides which transfers a user sees: integrators only their own.
+
+        Lists, filters, detail and status changes all go through it, so
+        another integrator's transfer is a 404 everywhere.
+        """
+        queryset = Transfer.objects.prefetch_related("status_history").order_by("pickup_time", "id")
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return queryset.none()
+        if is_coordinator(user):
+            return queryset
+        return queryset.filter(created_by=user)
+
+    @idempotent
+    def create(self, request):
+        serializer = TransferCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        transfer = book_transfer(by=request.user, **serializer.validated_data)
+        location = request.build_absolute_uri(reverse("transfer-detail", args=[transfer.pk]))
+        return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    @action(detail=True, methods=["patch"], url_path="status")
+    def change_status(self, request, pk=None):
+        transfer = self.get_object()
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = serializer.validated_data["status"]
+        if target != TransferStatus.CANCELLED and not is_coordinator(request.user):
+            raise PermissionDenied("Integrators may only cancel their transfers (status CANCELLED).")
+        changed = change_status(
+            transfer=transfer,
+            target=target,
+            by=request.user,
+            driver_name=serializer.validated_data.get("driver_name"),
+            note=serializer.validated_data.get("note"),
+        )
+        return Response(TransferSerializer(changed).data)
+
+
+class AvailabilityView(APIView):
+    @extend_schema(
+        summary="Vehicles free at a local date and time",
+        description="Every active vehicle seating `pax_count` that is not busy at the pickup, smallest capacity "
+        "first, then by id. Not paginated.",
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, **problems(*examples.AVAILABILITY_ERRORS)},
+        examples=[examples.AVAILABILITY_RESPONSE],
+    )
+    def get(self, request):
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        pickup_at, pax_count = query.validated_data["pickup_at"], query.validated_data["pax_count"]
+        vehicles = list(selectors.available_vehicles(pickup_at=pickup_at, pax_count=pax_count))
+        answer = {
+            "pickup_at": pickup_at,
+            "pax_count": pax_count,
+            "window_minutes": settings.TRANSFER_CONFLICT_WINDOW_MINUTES,
+            "count": len(vehicles),
+            "results": vehicles,
+        }
+        return Response(AvailabilitySerializer(answer).data)

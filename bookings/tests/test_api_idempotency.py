@@ -1,0 +1,139 @@
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings.models import IdempotencyRecord, Transfer
+from dmc_transfers.tests.api_fixtures import assert_problem
+from fleet.tests.factories import VehicleFactory
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture
+def body(vehicle, at):
+    return {
+        "vehicle_id": vehicle.id,
+        "pickup_time": at().isoformat(),
+        "pax_count": 3,
+        "passenger_name": "Ada Lovelace",
+        "pickup_location": "PMI Terminal A",
+        "dropoff_location": "Hotel Sol, Palma",
+    }
+
+
+def post_raw(client, raw, key):
+    return client.post("/transfers", raw, content_type="application/json", headers={"Idempotency-Key": key})
+
+
+def post(client, body, key):
+    return post_raw(client, json.dumps(body), key)
+
+
+@pytest.mark.django_db
+def test_same_key_same_body_replays_the_first_answer(integrator_api, body):
+    first = post(integrator_api, body, "k-1")
+    again = post(integrator_api, body, "k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert Transfer.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_key_order_and_spacing_do_not_matter(integrator_api, body):
+    first = post_raw(integrator_api, json.dumps(body), "k-2")
+    reordered = json.dumps(dict(reversed(list(body.items()))), indent=4)
+    again = post_raw(integrator_api, reordered, "k-2")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+
+
+@pytest.mark.django_db
+def test_replay_returns_the_original_even_after_a_change(integrator_api, body):
+    first = post(integrator_api, body, "k-3").json()
+    integrator_api.patch(f"/transfers/{first['id']}/status", {"status": "CANCELLED"}, format="json")
+    again = post(integrator_api, body, "k-3").json()
+    assert again == first and again["status"] == "PENDING"
+
+
+@pytest.mark.django_db
+def test_same_key_other_body_is_a_409(integrator_api, body):
+    post(integrator_api, body, "k-4")
+    assert_problem(post(integrator_api, {**body, "pax_count": 4}, "k-4"), 409, "idempotency_key_reused")
+    assert Transfer.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_keys_are_scoped_to_the_user(integrator_api, other_api, body, at):
+    mine = post(integrator_api, body, "shared")
+    theirs = post(other_api, {**body, "pickup_time": at(days=1).isoformat()}, "shared")
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs
+    assert theirs.json()["id"] != mine.json()["id"]
+
+
+@pytest.mark.django_db
+def test_a_failed_attempt_is_not_remembered(integrator_api, body, vehicle):
+    assert_problem(post(integrator_api, {**body, "pax_count": 99}, "k-5"), 400)
+    vehicle.is_active = False
+    vehicle.save()
+    assert_problem(post(integrator_api, body, "k-5"), 409, "vehicle_unavailable")
+    vehicle.is_active = True
+    vehicle.save()
+    response = post(integrator_api, body, "k-5")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert IdempotencyRecord.objects.get().transfer_id == response.json()["id"]
+
+
+@pytest.mark.django_db
+def test_idempotency_is_checked_before_the_body(integrator_api, body, vehicle):
+    first = post(integrator_api, body, "k-6")
+    vehicle.is_active = False  # a fresh booking would now be a 409
+    vehicle.save()
+    assert post(integrator_api, body, "k-6").json() == first.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["x" * 256, "tab\there", "ключ"])
+def test_a_malformed_key_is_a_400_naming_the_header(integrator_api, body, key):
+    response = integrator_api.post("/transfers", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    data = assert_problem(response, 400, "validation_error")
+    assert list(data["errors"]) == ["Idempotency-Key"]
+
+
+@pytest.mark.django_db
+def test_a_key_of_255_printable_characters_is_fine(integrator_api, body):
+    assert post(integrator_api, body, "k" * 254 + "~").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicates_wait_and_get_the_same_answer(api, make_user, at):
+    """Eight real threads, each on its own database connection, send the same request at once."""
+    from bookings.roles import INTEGRATORS
+
+    user = make_user("agency-z", role=INTEGRATORS)
+    vehicle = VehicleFactory()
+    body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 2, "passenger_name": "Ada",
+            "pickup_location": "PMI", "dropoff_location": "Palma"}
+    clients = [api(user) for _ in range(8)]
+    start = threading.Barrier(len(clients))
+    answers = [None] * len(clients)
+
+    def send(index):
+        try:
+            start.wait()
+            response = post(clients[index], body, "burst")
+            answers[index] = (response.status_code, response.json()["id"], response.get("Idempotent-Replayed"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Transfer.objects.count() == 1
+    transfer_id = Transfer.objects.get().id
+    assert sorted(answers, key=lambda a: a[2] or "") == [(201, transfer_id, None)] + [(201, transfer_id, "true")] * 7

@@ -1,0 +1,76 @@
+"""Cross-cutting HTTP behaviour: request ids, the request log, the body size limit."""
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
+
+from dmc_transfers.problems import is_admin_path, payload_too_large, problem_response
+
+request_log = logging.getLogger("dmc_transfers.requests")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_MAX_LENGTH = 128
+
+
+def incoming_request_id(value):
+    """The client's id when it is printable ASCII of 1-128 characters, else ``None``."""
+    if value and len(value) <= REQUEST_ID_MAX_LENGTH and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
+def _user_id(request):
+    # Only report a user something already resolved: evaluating the lazy
+    # session user here would cost a query (and fail when the DB is down).
+    user = getattr(request, "user", None)
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class RequestIdMiddleware:
+    """Tag each request with an id, echo it in ``X-Request-ID``, and log one line per request.
+
+    The line holds method, path (no query string), status, duration, request
+    id and user id: nothing about passengers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = incoming_request_id(request.headers.get(REQUEST_ID_HEADER)) or uuid.uuid4().hex
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        request_log.info(
+            "method=%s path=%s status=%s duration_ms=%.1f request_id=%s user_id=%s",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            request.request_id,
+            _user_id(request),
+        )
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse API request bodies over ``API_MAX_BODY_BYTES`` with 413, before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_admin_path(request) and self._declared_length(request) > settings.API_MAX_BODY_BYTES:
+            return problem_response(payload_too_large())
+        return self.get_response(request)
+
+    @staticmethod
+    def _declared_length(request):
+        try:
+            return int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return 0

@@ -1,0 +1,38 @@
+"""Serializer fields for the DMC's local time (API.md, "Time")."""
+import datetime as dt
+
+from django.db import models
+from rest_framework import serializers
+
+from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware, to_local
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """ISO 8601 in and out: naive input is local wall time (DST gaps and overlaps refused),
+    an offset is taken as given; output is local time with its offset (``+00:00``, never ``Z``)."""
+
+    default_error_messages = {"out_of_range": "Datetime is out of range."}
+
+    def enforce_timezone(self, value):
+        if value.tzinfo is None:
+            try:
+                value = make_local_aware(value)
+            except AmbiguousOrMissingTime as exc:
+                raise serializers.ValidationError(str(exc), code="invalid") from exc
+        try:
+            # Year 1 or 9999 with an offset cannot be moved to UTC: a 400, never a 500.
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            self.fail("out_of_range")
+
+    def to_representation(self, value):
+        return to_local(value).isoformat() if value is not None else None
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose datetimes follow the local-time rules."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: LocalDateTimeField,
+    }

@@ -1,0 +1,15 @@
+import django_filters
+
+from dmc_transfers.filters import IntegerFilter, StrictBooleanFilter
+from fleet.choices import VehicleType
+from fleet.models import Vehicle
+
+
+class VehicleFilterSet(django_filters.FilterSet):
+    is_active = StrictBooleanFilter(help_text="`true` or `false`.")
+    vehicle_type = django_filters.ChoiceFilter(choices=VehicleType.choices)
+    min_capacity = IntegerFilter(field_name="capacity", lookup_expr="gte", help_text="Seats at least this many.")
+
+    class Meta:
+        model = Vehicle
+        fields = ["is_active", "vehicle_type", "min_capacity"]
