@@ -191,7 +191,7 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
         allowed = Transfer.allowed_targets(locked.status)
         if target not in allowed:
             raise Conflict(
-                f"A {locked.status} transfer cannot become {target}.", code="invalid_transition", allowed=allowed
+                f"A transfer in status {locked.status} cannot become {target}.", code="invalid_transition", allowed=allowed
             )
         driver_name = clean_text(driver_name)
         if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
@@ -231,7 +231,7 @@ def amend_transfer(*, transfer, by, **changes):
             transaction.set_rollback(True)
             return amend_transfer(transfer=transfer, by=by, **changes)
         if locked.status not in OPEN_STATUSES:
-            raise Conflict(f"A {locked.status} transfer cannot be amended.", code="transfer_closed")
+            raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
         moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
         for name, value in changes.items():
             setattr(locked, name, value)

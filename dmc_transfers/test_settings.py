@@ -13,3 +13,8 @@ os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 from dmc_transfers.settings import *  # noqa: E402,F403
+
+# Tests serve static files through the finders (WhiteNoise's autorefresh),
+# so no collectstatic run is needed and no STATIC_ROOT has to exist.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
