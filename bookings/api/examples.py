@@ -72,7 +72,7 @@ STATUS_ERRORS = [
     validation_example({"driver_name": ["A driver name is required to start a transfer."]}),
     (403, "permission_denied", "Integrators may only cancel their transfers (status CANCELLED)."),
     NOT_FOUND,
-    (409, "invalid_transition", "A COMPLETED transfer cannot become CANCELLED.", {"allowed": []}),
+    (409, "invalid_transition", "A transfer in status COMPLETED cannot become CANCELLED.", {"allowed": []}),
     UNAVAILABLE,
 ]
 AVAILABILITY_ERRORS = [

@@ -308,7 +308,7 @@ def test_invalid_transition_is_an_error_message_listing_what_is_allowed(back_off
     transfer = TransferFactory(pickup_time=at())
     response = back_office.post(transition_url(transfer), {"target": S.COMPLETED}, follow=True)
     assert messages_of(response) == [
-        f"Transfer #{transfer.pk}: A PENDING transfer cannot become COMPLETED. Allowed from here: CONFIRMED, CANCELLED."
+        f"Transfer #{transfer.pk}: A transfer in status PENDING cannot become COMPLETED. Allowed from here: CONFIRMED, CANCELLED."
     ]
     transfer.refresh_from_db()
     assert transfer.status == S.PENDING and len(history(transfer)) == 1
@@ -412,7 +412,7 @@ def test_confirm_selected_reports_each_transfer(
     shown = messages_of(response)
     assert f"1 transfer(s) confirmed: #{free.pk}." in shown
     assert any(m.startswith(f"Transfer #{clash.pk}: Vehicle") and "already booked" in m for m in shown)
-    assert any(m.startswith(f"Transfer #{done.pk}: A COMPLETED transfer cannot become CONFIRMED") for m in shown)
+    assert any(m.startswith(f"Transfer #{done.pk}: A transfer in status COMPLETED cannot become CONFIRMED") for m in shown)
     statuses = dict(Transfer.objects.values_list("pk", "status"))
     assert (statuses[free.pk], statuses[clash.pk], statuses[done.pk]) == (S.CONFIRMED, S.PENDING, S.COMPLETED)
     assert history(free)[-1] == (S.PENDING, S.CONFIRMED, "coordinator")
@@ -427,7 +427,7 @@ def test_cancel_selected_reports_each_transfer(back_office, at):
     )
     shown = messages_of(response)
     assert f"1 transfer(s) cancelled: #{pending.pk}." in shown
-    refusal = f"Transfer #{running.pk}: A IN_PROGRESS transfer cannot become CANCELLED. Allowed from here: COMPLETED."
+    refusal = f"Transfer #{running.pk}: A transfer in status IN_PROGRESS cannot become CANCELLED. Allowed from here: COMPLETED."
     assert refusal in shown
     pending.refresh_from_db()
     running.refresh_from_db()
