@@ -1,0 +1,30 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from bookings.housekeeping import IDEMPOTENCY_MIN_RETENTION, purge_idempotency_records
+from dmc_transfers.commandline import domain_errors, int_at_least, progress_bar
+
+DEFAULT_HOURS = 48
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete stored Idempotency-Key answers older than --older-than hours (default 48). "
+        f"API.md keeps keys at least {int(IDEMPOTENCY_MIN_RETENTION.total_seconds() // 3600)} hours, "
+        "so smaller values are refused. Run it daily (cron or a scheduler)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than",
+            type=int_at_least(1),
+            default=DEFAULT_HOURS,
+            metavar="HOURS",
+            help=f"age in hours of the records to delete (default {DEFAULT_HOURS}, at least 24)",
+        )
+
+    def handle(self, *args, older_than, **options):
+        with domain_errors(), progress_bar(self, unit=" keys", desc="Purging") as bar:
+            deleted = purge_idempotency_records(older_than=dt.timedelta(hours=older_than), on_batch=bar.update)
+        self.stdout.write(f"Deleted {deleted} idempotency key(s) older than {older_than} hours.")
