@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fleet",
     "bookings",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
