@@ -12,7 +12,9 @@ from bookings.selectors import busy_transfers, transfers_on
 from bookings.tests.factories import UserFactory
 from fleet.tests.factories import VehicleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+# ANALYZE TABLE commits implicitly on MySQL/MariaDB, so a rolled-back test
+# would leave its rows behind for the next ones: flush instead.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def table_indexes():
