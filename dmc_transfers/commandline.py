@@ -8,10 +8,30 @@ import argparse
 import contextlib
 import datetime as dt
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dmc_transfers.errors import DomainError, Invalid
+
+
+class OperationsCommand(BaseCommand):
+    """A command whose bad arguments, too, get one line on stderr (exit 2).
+
+    argparse prints its whole usage before the error; the error alone says
+    what is wrong, and ``--help`` has the rest.
+    """
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        raise_for_call_command = parser.error
+
+        def error(message):
+            if parser.called_from_command_line:
+                parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+            raise_for_call_command(message)
+
+        parser.error = error
+        return parser
 
 
 def int_at_least(minimum):

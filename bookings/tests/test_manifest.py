@@ -73,7 +73,9 @@ def test_csv_with_cancelled_included(sheet):
 def test_one_vehicle_by_its_plate(sheet, django_assert_num_queries):
     with django_assert_num_queries(2):
         out = manifest("--vehicle", " 1111-sed ", "--format", "csv")
-    assert out.splitlines()[1:] == ["1111-SED,23:50,-,Late Arrival,2,PMI Terminal A,\"Hotel Sol, Palma\",Joan,CONFIRMED"]
+    assert out.splitlines()[1:] == [
+        '1111-SED,23:50,-,Late Arrival,2,PMI Terminal A,"Hotel Sol, Palma",Joan,CONFIRMED'
+    ]
 
 
 def test_an_empty_day_says_so(sheet):

@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from bookings.vehicle_import import HEADER, import_vehicles, read_vehicle_rows
-from dmc_transfers.commandline import describe, progress_bar
+from dmc_transfers.commandline import OperationsCommand, describe, progress_bar
 from dmc_transfers.errors import Invalid
 
 
-class Command(BaseCommand):
+class Command(OperationsCommand):
     help = (
         f"Create or update vehicles from a CSV file with the header {','.join(HEADER)} "
         "(is_active: true/false, yes/no or 1/0), matched by plate (trimmed, upper-cased). "

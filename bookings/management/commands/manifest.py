@@ -1,16 +1,16 @@
 import csv
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from bookings import selectors
 from bookings.choices import TransferStatus
 from bookings.manifest import COLUMNS, manifest_groups, render_table
-from dmc_transfers.commandline import iso_date
+from dmc_transfers.commandline import OperationsCommand, iso_date
 from dmc_transfers.localtime import local_zone
 from fleet.models import Vehicle, normalize_plate
 
 
-class Command(BaseCommand):
+class Command(OperationsCommand):
     help = (
         "Print the run sheet of one local day (TIME_ZONE): its transfers grouped by vehicle and "
         "ordered by pickup, with time, flight, passenger, pax, from, to, driver and status. "

@@ -1,14 +1,13 @@
 import datetime as dt
 
-from django.core.management.base import BaseCommand
 
 from bookings.housekeeping import IDEMPOTENCY_MIN_RETENTION, purge_idempotency_records
-from dmc_transfers.commandline import domain_errors, int_at_least, progress_bar
+from dmc_transfers.commandline import OperationsCommand, domain_errors, int_at_least, progress_bar
 
 DEFAULT_HOURS = 48
 
 
-class Command(BaseCommand):
+class Command(OperationsCommand):
     help = (
         "Delete stored Idempotency-Key answers older than --older-than hours (default 48). "
         f"API.md keeps keys at least {int(IDEMPOTENCY_MIN_RETENTION.total_seconds() // 3600)} hours, "

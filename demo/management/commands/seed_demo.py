@@ -1,16 +1,16 @@
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from demo.seeding import DEMO_COORDINATOR, DEMO_COORDINATOR_PASSWORD, DEMO_INTEGRATOR, seed_demo
-from dmc_transfers.commandline import describe, int_at_least, progress_bar
+from dmc_transfers.commandline import OperationsCommand, describe, int_at_least, progress_bar
 from dmc_transfers.errors import DomainError
 
 
-class Command(BaseCommand):
+class Command(OperationsCommand):
     help = (
-        "Load realistic demo data: a Mallorca DMC's fleet (40 %% sedans, 25 %% minivans, 15 %% vans, "
-        "12 %% minibuses, 8 %% coaches, 2 %% inactive) and transfers spread over --days days around "
+        "Load realistic demo data: a Mallorca DMC's fleet (40 % sedans, 25 % minivans, 15 % vans, "
+        "12 % minibuses, 8 % coaches, 2 % inactive) and transfers spread over --days days around "
         "today (past ones mostly completed, future ones pending or confirmed, some cancelled), with "
         "full status histories and the confirmation notices, never two busy transfers of a vehicle "
         "within the conflict window. The same --seed on the same day writes the same data. Also "

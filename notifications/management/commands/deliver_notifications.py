@@ -2,17 +2,16 @@ import contextlib
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from dmc_transfers.commandline import int_at_least, progress_bar
+from dmc_transfers.commandline import OperationsCommand, int_at_least, progress_bar
 from notifications import delivery
 from notifications.delivery import DeliveryCounts
 
 DEFAULT_BATCH = 50
 
 
-class Command(BaseCommand):
+class Command(OperationsCommand):
     help = (
         "Deliver notifications. First write the TRANSFER_CONFIRMED notice of any transfer that was "
         "confirmed but lacks one, then e-mail every PENDING notice that is due (EMAIL_URL; console by "
