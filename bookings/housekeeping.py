@@ -7,7 +7,8 @@ from bookings.models import IdempotencyRecord
 from dmc_transfers.errors import Invalid
 
 # API.md promises a replayed Idempotency-Key answers for at least 24 hours.
-IDEMPOTENCY_MIN_RETENTION = dt.timedelta(hours=24)
+IDEMPOTENCY_MIN_RETENTION_HOURS = 24
+IDEMPOTENCY_MIN_RETENTION = dt.timedelta(hours=IDEMPOTENCY_MIN_RETENTION_HOURS)
 PURGE_BATCH_SIZE = 10_000
 
 
@@ -18,7 +19,7 @@ def purge_idempotency_records(*, older_than, now=None, on_batch=None):
     the whole table while the API keeps writing new records.
     """
     if older_than < IDEMPOTENCY_MIN_RETENTION:
-        hours = int(IDEMPOTENCY_MIN_RETENTION.total_seconds() // 3600)
+        hours = IDEMPOTENCY_MIN_RETENTION_HOURS
         raise Invalid.field("older_than", f"Keys are kept at least {hours} hours (API.md); choose {hours} or more.")
     cutoff = (now or timezone.now()) - older_than
     stale = IdempotencyRecord.objects.filter(created_at__lt=cutoff).order_by("pk")

@@ -6,8 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from bookings.housekeeping import purge_idempotency_records
 from bookings.models import IdempotencyRecord
 from bookings.tests.factories import IdempotencyRecordFactory
+from dmc_transfers.errors import Invalid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -39,8 +41,11 @@ def test_older_than_is_in_hours():
 
 def test_less_than_24_hours_is_refused():
     aged(30)
-    with pytest.raises(CommandError, match="Keys are kept at least 24 hours"):
+    with pytest.raises(CommandError, match="argument --older-than: '23' must be at least 24"):
         purge("--older-than", "23")
+    with pytest.raises(Invalid, match="Invalid input") as refused:
+        purge_idempotency_records(older_than=dt.timedelta(hours=23, minutes=59))
+    assert refused.value.errors == {"older_than": ["Keys are kept at least 24 hours (API.md); choose 24 or more."]}
     assert IdempotencyRecord.objects.count() == 1
 
 

@@ -20,7 +20,5 @@ def test_a_bad_argument_is_one_line_without_the_usage(capsys):
 
 
 def test_a_refusal_is_one_line_and_exit_1(capsys):
-    assert run_from_shell("bookings", "purge_idempotency_keys", "--older-than", "12") == 1
-    assert capsys.readouterr().err == (
-        "CommandError: older_than: Keys are kept at least 24 hours (API.md); choose 24 or more.\n"
-    )
+    assert run_from_shell("bookings", "manifest", "--date", "2026-03-29", "--vehicle", "nope") == 1
+    assert capsys.readouterr().err == "CommandError: No vehicle has plate 'NOPE'.\n"

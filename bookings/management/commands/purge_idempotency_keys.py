@@ -1,7 +1,7 @@
 import datetime as dt
 
 
-from bookings.housekeeping import IDEMPOTENCY_MIN_RETENTION, purge_idempotency_records
+from bookings.housekeeping import IDEMPOTENCY_MIN_RETENTION_HOURS, purge_idempotency_records
 from dmc_transfers.commandline import OperationsCommand, domain_errors, int_at_least, progress_bar
 
 DEFAULT_HOURS = 48
@@ -10,17 +10,17 @@ DEFAULT_HOURS = 48
 class Command(OperationsCommand):
     help = (
         "Delete stored Idempotency-Key answers older than --older-than hours (default 48). "
-        f"API.md keeps keys at least {int(IDEMPOTENCY_MIN_RETENTION.total_seconds() // 3600)} hours, "
+        f"API.md keeps keys at least {IDEMPOTENCY_MIN_RETENTION_HOURS} hours, "
         "so smaller values are refused. Run it daily (cron or a scheduler)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--older-than",
-            type=int_at_least(1),
+            type=int_at_least(IDEMPOTENCY_MIN_RETENTION_HOURS),
             default=DEFAULT_HOURS,
             metavar="HOURS",
-            help=f"age in hours of the records to delete (default {DEFAULT_HOURS}, at least 24)",
+            help=f"age in hours of the records to delete (default {DEFAULT_HOURS})",
         )
 
     def handle(self, *args, older_than, **options):
