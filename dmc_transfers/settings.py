@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fleet",
     "bookings",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,8 @@ BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=730)
 # --- Notifications ------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Bounded, so a hung SMTP server cannot outlast a delivery worker's claim on a notice.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="transfers@dmc.example")
 NOTIFICATIONS_FALLBACK_EMAIL = env("NOTIFICATIONS_FALLBACK_EMAIL", default="operations@dmc.example")
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
