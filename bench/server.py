@@ -1,0 +1,101 @@
+"""The service under test: gunicorn in its own process, configured as in production."""
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Sensible defaults for the 2-core machine the committed results come from
+# (README, Performance): override with BENCH_WORKERS, BENCH_THREADS, BENCH_WORKER_CLASS.
+DEFAULT_WORKERS = 3
+DEFAULT_THREADS = 4
+DEFAULT_WORKER_CLASS = "gthread"
+
+
+def server_config():
+    return {
+        "workers": int(os.environ.get("BENCH_WORKERS", DEFAULT_WORKERS)),
+        "threads": int(os.environ.get("BENCH_THREADS", DEFAULT_THREADS)),
+        "worker_class": os.environ.get("BENCH_WORKER_CLASS", DEFAULT_WORKER_CLASS),
+        "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+    }
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env(database_url, config, port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE", "GUNICORN_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="dmc_transfers.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=database_url,
+        LOG_LEVEL=config["log_level"],
+        # Throttling is not what is measured here.
+        THROTTLE_RATE_INTEGRATOR="100000000/min",
+        THROTTLE_RATE_COORDINATOR="100000000/min",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS=str(config["workers"]),
+        GUNICORN_WORKER_CLASS=config["worker_class"],
+        DB_POOL_SIZE=str(config["threads"]),
+    )
+    return env
+
+
+class Service:
+    """``with Service(...) as base_url:`` gunicorn listening on a free local port."""
+
+    def __init__(self, database_url, config, log_path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = service_env(database_url, config, self.port)
+        self.log_path = log_path
+
+    def __enter__(self):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __exit__
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dmc_transfers.wsgi"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+    def worker_rss_mb(self):
+        """Resident memory of each worker (the master's children), in MiB."""
+        rss = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.process.pid:
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            rss.append(round(kb / 1024, 1))
+        return sorted(rss)
