@@ -28,7 +28,7 @@ def _tables(node, found):
     if isinstance(node, dict):
         if "table_name" in node:
             found.append({k: node[k] for k in ("table_name", "access_type", "key", "used_key_parts", "rows",
-                                               "r_rows", "r_loops", "filtered", "r_filtered", "r_total_time_ms",
+                                               "r_rows", "r_loops", "filtered", "r_filtered", "r_table_time_ms",
                                                "attached_condition") if k in node})
         for value in node.values():
             _tables(value, found)
@@ -49,7 +49,7 @@ def analyze(pickup_at, vehicle_id, day):
             if mariadb:
                 cursor.execute("ANALYZE FORMAT=JSON " + sql, params)
                 plan = json.loads(cursor.fetchone()[0])
-                results[name] = {"sql": cursor.db.ops.last_executed_query(cursor, sql, params),
+                results[name] = {"sql": connection.ops.last_executed_query(cursor, sql, params).split(" ", 2)[2],
                                  "plan": plan, "tables": _tables(plan, [])}
             else:
                 cursor.execute("EXPLAIN ANALYZE " + sql, params)

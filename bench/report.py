@@ -50,6 +50,10 @@ def ratios(data):
     data["checks"] = checks
 
 
+def _or_blank(value, spec):
+    return "" if value is None else format(value, spec)
+
+
 def _ms(us):
     return f"{us / 1000:.1f}"
 
@@ -83,8 +87,7 @@ def markdown(data):
             f"| {r['title']} | {r['concurrency']} | {r['rps']:.0f} | {_ms(lat['p50'])} | {_ms(lat['p95'])} | "
             f"{_ms(lat['p99'])} | {r['p99_over_p50']:.1f} | {r['errors']} | {r['sql_per_request']} | "
             f"{max(r['worker_rss_mb'], default=0):.0f} | "
-            f"{'' if r['floor_rps'] is None else f'{r['floor_rps']:.0f}'} | "
-            f"{'' if r['ratio'] is None else f'{r['ratio']:.0%}'} |"
+            f"{_or_blank(r['floor_rps'], '.0f')} | {_or_blank(r['ratio'], '.0%')} |"
         )
     out += ["", "Database floor (the issue's reference query through mysqlclient, rows fetched):", "",
             "| pax_count | clients | queries/s | rows |", "|--:|--:|--:|--:|"]
@@ -101,7 +104,7 @@ def markdown(data):
             out.append(
                 f"- `{t.get('table_name')}`: {t.get('access_type')} on `{t.get('key')}`, "
                 f"r_loops {t.get('r_loops', 1)}, r_rows {t.get('r_rows')}, r_filtered {t.get('r_filtered')}, "
-                f"{t.get('r_total_time_ms', 0):.2f} ms"
+                f"{t.get('r_table_time_ms', 0):.2f} ms"
             )
         out += ["", "<details><summary>ANALYZE FORMAT=JSON</summary>", "", "```json",
                 json.dumps(p["plan"], indent=1) if not isinstance(p["plan"], str) else p["plan"], "```", "",

@@ -49,6 +49,7 @@ def service_env(database_url, config, port):
         GUNICORN_WORKERS=str(config["workers"]),
         GUNICORN_WORKER_CLASS=config["worker_class"],
         DB_POOL_SIZE=str(config["threads"]),
+        STATIC_ROOT=os.environ["STATIC_ROOT"],  # the harness's empty folder
     )
     return env
 

@@ -1,0 +1,68 @@
+"""A smoke run of the benchmark harness: tiny data, a second per row, results in a temporary folder."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import environ
+import pytest
+from django.conf import settings
+
+from bench.scenarios import SCENARIOS
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(settings.BASE_DIR)
+COMMITTED = ROOT / "bench" / "results"
+
+
+def smoke_database_url():
+    """A small database of its own, next to the test database (dropped first: fresh each run)."""
+    url = os.environ.get("TEST_DATABASE_URL", "mysql://root:@127.0.0.1:3306/transfers")
+    name = environ.Env.db_url_config(url)["NAME"]
+    return url.rsplit("/", 1)[0] + f"/{name}_bench_smoke"
+
+
+def drop_database(url):
+    import MySQLdb
+
+    db = environ.Env.db_url_config(url)
+    conn = MySQLdb.connect(host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"],
+                           password=db["PASSWORD"])
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS `{db['NAME']}`")
+    conn.close()
+
+
+def committed_state():
+    return {p.name: p.stat().st_mtime_ns for p in COMMITTED.glob("latest.*")}
+
+
+def test_harness_runs_every_scenario_without_errors(tmp_path):
+    url = smoke_database_url()
+    drop_database(url)
+    before = committed_state()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE"))}
+    env["BENCH_DATABASE_URL"] = url
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30",
+             "--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+    finally:
+        drop_database(url)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    data = json.loads((tmp_path / "latest.json").read_text())
+    rows = {(r["scenario"], r["concurrency"]): r for r in data["results"]}
+    assert set(rows) == {(s.name, c) for s in SCENARIOS for c in (1, 8)}
+    for key, row in rows.items():
+        assert row["requests"] > 0, key
+        assert row["errors"] == 0, (key, row["first_error"])
+        assert row["sql_per_request"] >= 1, key
+        assert row["worker_rss_mb"], key
+    assert set(data["plans"]) >= {"availability (app, pax 2)", "conflict check (one vehicle)", "day list (page of 100)"}
+    markdown = (tmp_path / "latest.md").read_text()
+    assert "| GET /healthz (framework floor) | 1 |" in markdown
+    assert committed_state() == before  # never over the committed results
