@@ -7,6 +7,11 @@ from rest_framework import serializers
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware, to_local
 
 
+def represent_datetime(value):
+    """A stored instant as API.md shows it: local time with its offset."""
+    return to_local(value).isoformat() if value is not None else None
+
+
 class LocalDateTimeField(serializers.DateTimeField):
     """ISO 8601 in and out: naive input is local wall time (DST gaps and overlaps refused),
     an offset is taken as given; output is local time with its offset (``+00:00``, never ``Z``)."""
@@ -26,7 +31,7 @@ class LocalDateTimeField(serializers.DateTimeField):
             self.fail("out_of_range")
 
     def to_representation(self, value):
-        return to_local(value).isoformat() if value is not None else None
+        return represent_datetime(value)
 
 
 class ApiModelSerializer(serializers.ModelSerializer):

@@ -5,11 +5,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import selectors
 from bookings.api import examples
+from bookings.api.representation import TRANSFER_COLUMNS, transfer_representation, with_history
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -26,6 +28,8 @@ from bookings.roles import COORDINATORS
 from bookings.services import book_transfer, change_status
 from dmc_transfers.openapi import problems
 from dmc_transfers.permissions import roles_of
+from dmc_transfers.serializer_fields import represent_datetime
+from fleet.api.representation import vehicle_rows
 
 
 def is_coordinator(user):
@@ -78,7 +82,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         Lists, filters, detail and status changes all go through it, so
         another integrator's transfer is a 404 everywhere.
         """
-        queryset = Transfer.objects.prefetch_related("status_history").order_by("pickup_time", "id")
+        queryset = Transfer.objects.order_by("pickup_time", "id")
         user = self.request.user
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return queryset.none()
@@ -86,13 +90,22 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return queryset
         return queryset.filter(created_by=user)
 
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*TRANSFER_COLUMNS))
+        return self.get_paginated_response(with_history(page))
+
+    def retrieve(self, request, pk=None):
+        # DRF's get_object, read as values (there are no object-level permissions to check).
+        row = get_object_or_404(self.filter_queryset(self.get_queryset()).values(*TRANSFER_COLUMNS), pk=pk)
+        return Response(with_history([row])[0])
+
     @idempotent
     def create(self, request):
         serializer = TransferCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         transfer = book_transfer(by=request.user, **serializer.validated_data)
         location = request.build_absolute_uri(reverse("transfer-detail", args=[transfer.pk]))
-        return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return Response(transfer_representation(transfer), status=status.HTTP_201_CREATED, headers={"Location": location})
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):
@@ -109,7 +122,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             driver_name=serializer.validated_data.get("driver_name"),
             note=serializer.validated_data.get("note"),
         )
-        return Response(TransferSerializer(changed).data)
+        return Response(transfer_representation(changed))
 
 
 class AvailabilityView(APIView):
@@ -125,12 +138,12 @@ class AvailabilityView(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         pickup_at, pax_count = query.validated_data["pickup_at"], query.validated_data["pax_count"]
-        vehicles = list(selectors.available_vehicles(pickup_at=pickup_at, pax_count=pax_count))
+        vehicles = vehicle_rows(selectors.available_vehicles(pickup_at=pickup_at, pax_count=pax_count))
         answer = {
-            "pickup_at": pickup_at,
+            "pickup_at": represent_datetime(pickup_at),
             "pax_count": pax_count,
             "window_minutes": settings.TRANSFER_CONFLICT_WINDOW_MINUTES,
             "count": len(vehicles),
             "results": vehicles,
         }
-        return Response(AvailabilitySerializer(answer).data)
+        return Response(answer)

@@ -1,0 +1,49 @@
+"""The fast representations (``.values()``) are exactly what the serializers give."""
+import pytest
+from django.test import override_settings
+
+from bookings.api.representation import TRANSFER_COLUMNS, transfer_representation, with_history
+from bookings.api.serializers import TransferSerializer
+from bookings.models import Transfer
+from bookings.services import book_transfer, change_status
+from fleet.api.representation import vehicle_rows
+from fleet.api.serializers import VehicleSerializer
+from fleet.models import Vehicle
+from fleet.tests.factories import VehicleFactory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["UTC", "Europe/Madrid"])
+def zone(request):
+    with override_settings(TIME_ZONE=request.param):
+        yield request.param
+
+
+@pytest.fixture
+def transfers(zone, booking, coordinator):
+    first = book_transfer(**booking, flight_number="u2 1234", notes="Child seat")
+    change_status(transfer=first, target="CONFIRMED", by=coordinator, driver_name="Toni", note="ok")
+    second = book_transfer(**{**booking, "pickup_time": booking["pickup_time"].replace(hour=18)})
+    return Transfer.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
+
+
+def test_transfer_rows_match_the_serializer(transfers):
+    expected = TransferSerializer(transfers.prefetch_related("status_history"), many=True).data
+    assert with_history(list(transfers.values(*TRANSFER_COLUMNS))) == expected
+
+
+def test_a_written_transfer_matches_the_serializer(transfers):
+    for transfer in transfers:
+        assert transfer_representation(transfer) == TransferSerializer(transfer).data
+
+
+def test_no_rows_need_no_history_query(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert with_history([]) == []
+
+
+def test_vehicle_rows_match_the_serializer(zone, db):
+    VehicleFactory.create_batch(3)
+    vehicles = Vehicle.objects.order_by("id")
+    assert vehicle_rows(vehicles) == VehicleSerializer(vehicles, many=True).data
