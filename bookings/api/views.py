@@ -1,17 +1,17 @@
 from django.conf import settings
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import selectors
 from bookings.api import examples
-from bookings.api.representation import TRANSFER_COLUMNS, transfer_representation, with_history
+from bookings.api.representation import transfer_representation, transfer_row_query, transfer_rows
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -91,13 +91,15 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return queryset.filter(created_by=user)
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*TRANSFER_COLUMNS))
-        return self.get_paginated_response(with_history(page))
+        page = self.paginate_queryset(transfer_row_query(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(transfer_rows(page))
 
     def retrieve(self, request, pk=None):
-        # DRF's get_object, read as values (there are no object-level permissions to check).
-        row = get_object_or_404(self.filter_queryset(self.get_queryset()).values(*TRANSFER_COLUMNS), pk=pk)
-        return Response(with_history([row])[0])
+        # DRF's get_object, read as rows (there are no object-level permissions to check).
+        found = transfer_rows(transfer_row_query(self.filter_queryset(self.get_queryset()).filter(pk=pk)))
+        if not found:
+            raise Http404("No Transfer matches the given query.")
+        return Response(found[0])
 
     @idempotent
     def create(self, request):

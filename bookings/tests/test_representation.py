@@ -2,7 +2,7 @@
 import pytest
 from django.test import override_settings
 
-from bookings.api.representation import TRANSFER_COLUMNS, transfer_representation, with_history
+from bookings.api.representation import transfer_representation, transfer_row_query, transfer_rows, with_history
 from bookings.api.serializers import TransferSerializer
 from bookings.models import Transfer
 from bookings.services import book_transfer, change_status
@@ -30,7 +30,7 @@ def transfers(zone, booking, coordinator):
 
 def test_transfer_rows_match_the_serializer(transfers):
     expected = TransferSerializer(transfers.prefetch_related("status_history"), many=True).data
-    assert with_history(list(transfers.values(*TRANSFER_COLUMNS))) == expected
+    assert transfer_rows(transfer_row_query(transfers)) == expected
 
 
 def test_a_written_transfer_matches_the_serializer(transfers):

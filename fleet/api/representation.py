@@ -1,19 +1,16 @@
-"""Vehicles as API.md shows them, read with ``.values()``.
+"""Vehicles as API.md shows them, read as rows (``dmc_transfers.rows``).
 
 An availability answer holds up to the whole fleet; building it through
 VehicleSerializer cost more than the query itself (README, Performance).
 ``VehicleSerializer`` stays the schema and the reference: the tests check
 both give the same representation.
 """
-from dmc_transfers.serializer_fields import represent_datetime
+from dmc_transfers.rows import rows
 from fleet.api.serializers import VehicleSerializer
 
 VEHICLE_FIELDS = tuple(VehicleSerializer.Meta.fields)
+VEHICLE_DATETIMES = ("created_at", "updated_at")
 
 
 def vehicle_rows(queryset):
-    rows = list(queryset.values(*VEHICLE_FIELDS))
-    for row in rows:
-        row["created_at"] = represent_datetime(row["created_at"])
-        row["updated_at"] = represent_datetime(row["updated_at"])
-    return rows
+    return rows(queryset, VEHICLE_FIELDS, VEHICLE_DATETIMES)
