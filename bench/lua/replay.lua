@@ -1,9 +1,10 @@
 -- wrk script: replay the request lines the harness prepared, one thread-stride each.
 --
 -- BENCH_REQUESTS names a file of tab-separated lines: METHOD, PATH,
--- Idempotency-Key (or "-") and a JSON body (or nothing). Thread k of n takes
--- lines k, k+n, k+2n, ...; when BENCH_CYCLE is "0" the lines are used once
--- (fresh transfers to confirm, free slots to book) and running out is counted.
+-- Idempotency-Key (or "-") and a JSON body (or nothing). When BENCH_CYCLE is
+-- "0" the lines are used once (fresh transfers to confirm, free slots to
+-- book): thread k of n takes lines k, k+n, k+2n, ... and running out is
+-- counted. Otherwise every thread cycles through all lines.
 -- BENCH_TOKEN is the API key. done() writes a JSON summary to BENCH_OUT.
 
 local threads = {}
@@ -28,7 +29,7 @@ function init(args)
   requests_ = {}
   local n = 0
   for line in io.lines(os.getenv("BENCH_REQUESTS")) do
-    if n % thread_count == thread_index then
+    if cycle or n % thread_count == thread_index then
       local f = split(line)
       local headers = {["Accept"] = "application/json"}
       if token and token ~= "" then headers["Authorization"] = "Token " .. token end
@@ -39,7 +40,8 @@ function init(args)
     end
     n = n + 1
   end
-  next_ = 0
+  -- Threads cycling through the same lines start at different ones.
+  next_ = cycle and (thread_index % #requests_) or 0
   non2xx = 0
   exhausted = 0
   first_error = ""
