@@ -1,5 +1,6 @@
 """API keys: ``Authorization: Token <key>``, stored as a digest only (django-rest-knox)."""
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from django.utils import timezone
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
@@ -13,6 +14,16 @@ class ApiKeyAuthentication(TokenAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         return super().authenticate_credentials(token)
+
+    def _cleanup_token(self, auth_token):
+        """Refuse (and remove) this key if it has expired; knox's own version also
+        sweeps all the user's other keys for expired ones, a query on every
+        request. Keys here are issued without expiry (TOKEN_TTL None), so there
+        is nothing for that sweep to find."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            return True
+        return False
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

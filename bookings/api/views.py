@@ -95,8 +95,9 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self.get_paginated_response(transfer_rows(page))
 
     def retrieve(self, request, pk=None):
-        # DRF's get_object, read as rows (there are no object-level permissions to check).
-        found = transfer_rows(transfer_row_query(self.filter_queryset(self.get_queryset()).filter(pk=pk)))
+        # DRF's get_object, read as rows; no list filters (they cost a FilterSet
+        # per request) and no object-level permissions to check.
+        found = transfer_rows(transfer_row_query(self.get_queryset().filter(pk=pk)))
         if not found:
             raise Http404("No Transfer matches the given query.")
         return Response(found[0])

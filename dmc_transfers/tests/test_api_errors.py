@@ -40,6 +40,27 @@ def test_inactive_user_key_is_401(api, integrator):
     assert_problem(client.get("/vehicles"), 401, "authentication_failed")
 
 
+def test_expired_key_is_401_and_removed(api, integrator):
+    import datetime as dt
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    client = api(integrator)
+    AuthToken.objects.filter(user=integrator).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert_problem(client.get("/vehicles"), 401, "authentication_failed")
+    assert not AuthToken.objects.filter(user=integrator).exists()
+
+
+def test_a_valid_key_costs_one_query(api, integrator, django_assert_num_queries):
+    from dmc_transfers.authentication import ApiKeyAuthentication
+
+    key = api(integrator)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    with django_assert_num_queries(1):  # the key with its user; no sweep of the user's other keys
+        user, _ = ApiKeyAuthentication().authenticate_credentials(key.encode())
+    assert user == integrator
+
+
 def test_only_a_digest_of_the_key_is_stored(api, integrator):
     from knox.models import AuthToken
 
