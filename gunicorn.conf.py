@@ -7,6 +7,7 @@ server sees at most GUNICORN_WORKERS x DB_POOL_SIZE. Requests beyond that wait
 in gunicorn's queue, at most DB_MAX_OVERFLOW per worker beyond the pool
 (gthread's worker_connections), like a pool's overflow waiting for a connection.
 """
+import gc
 import multiprocessing
 import os
 
@@ -28,3 +29,10 @@ max_requests_jitter = max_requests // 10
 accesslog = None  # the app logs one line per request itself (with its request id)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):
+    """Move everything the worker has loaded (Django, the app, the URL conf) out
+    of the garbage collector's reach: it lives as long as the worker, and
+    scanning it again in every full collection showed as p99 latency."""
+    gc.freeze()

@@ -18,7 +18,7 @@ from django.db import connection
 from bench import dataset, floor, plans, report
 from bench.load import run_wrk, write_requests
 from bench.scenarios import SCENARIOS, confirm_lines, create_lines, read_lines
-from bench.server import Service, server_config
+from bench.server import Service
 from bench.sqlcount import count_statements
 from bookings.rules import window_bounds
 
@@ -67,10 +67,8 @@ class Run:
         log("SQL statements per request...")
         statements = self.count_statements()
 
-        config = server_config()
-        rss = {}
         load_avg_before = os.getloadavg()
-        with Service(self.database_url, config, self.work / "gunicorn.log") as service:
+        with Service(self.database_url, self.work / "gunicorn.log") as service:
             self.service = service
             self.warm_up()
             for scenario in self.scenarios:
@@ -78,7 +76,6 @@ class Run:
                     result = self.load(scenario, level)
                     result["sql_per_request"] = statements[scenario.name]
                     result["worker_rss_mb"] = service.worker_rss_mb()
-                    rss[scenario.name] = result["worker_rss_mb"]
                     self.results.append(result)
                     log(f"  {scenario.name:<20} c={level:<3} {result['rps']:8.1f} req/s  "
                         f"p50 {result['latency_us']['p50'] / 1000:6.1f} ms  p99 {result['latency_us']['p99'] / 1000:6.1f}"
@@ -97,7 +94,7 @@ class Run:
                 "availability_answers": {str(k): v for k, v in answer_counts.items()},
                 "busy_day": self.day.isoformat(), "busy_day_transfers": len(self.day_ids),
             },
-            "service": {**config, "seconds": args.seconds, "concurrency": self.levels,
+            "service": {**service.config, "seconds": args.seconds, "concurrency": self.levels,
                         "django": django.get_version(), "python": platform.python_version(),
                         "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"]},
             "floors": floors,

@@ -1,5 +1,6 @@
 """The service under test: gunicorn in its own process, configured as in production."""
 import os
+import runpy
 import secrets
 import socket
 import subprocess
@@ -10,20 +11,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Sensible defaults for the 2-core machine the committed results come from
-# (README, Performance): override with BENCH_WORKERS, BENCH_THREADS, BENCH_WORKER_CLASS.
-DEFAULT_WORKERS = 3
-DEFAULT_THREADS = 4
-DEFAULT_WORKER_CLASS = "gthread"
+# Production's defaults (gunicorn.conf.py, settings.py) unless these say otherwise.
+OVERRIDES = {
+    "BENCH_WORKERS": "GUNICORN_WORKERS",
+    "BENCH_THREADS": "DB_POOL_SIZE",
+    "BENCH_WORKER_CLASS": "GUNICORN_WORKER_CLASS",
+    "BENCH_LOG_LEVEL": "LOG_LEVEL",
+}
 
 
-def server_config():
-    return {
-        "workers": int(os.environ.get("BENCH_WORKERS", DEFAULT_WORKERS)),
-        "threads": int(os.environ.get("BENCH_THREADS", DEFAULT_THREADS)),
-        "worker_class": os.environ.get("BENCH_WORKER_CLASS", DEFAULT_WORKER_CLASS),
-        "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
-    }
+def effective_config(env):
+    """What gunicorn.conf.py makes of ``env``: workers, threads, worker class, log level."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return {"workers": conf["workers"], "threads": conf["threads"], "worker_class": conf["worker_class"],
+            "log_level": env.get("LOG_LEVEL", "INFO").upper()}
 
 
 def free_port():
@@ -32,7 +40,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def service_env(database_url, config, port):
+def service_env(database_url, port):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE", "GUNICORN_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="dmc_transfers.settings",
@@ -41,26 +49,26 @@ def service_env(database_url, config, port):
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=database_url,
-        LOG_LEVEL=config["log_level"],
         # Throttling is not what is measured here.
         THROTTLE_RATE_INTEGRATOR="100000000/min",
         THROTTLE_RATE_COORDINATOR="100000000/min",
         GUNICORN_BIND=f"127.0.0.1:{port}",
-        GUNICORN_WORKERS=str(config["workers"]),
-        GUNICORN_WORKER_CLASS=config["worker_class"],
-        DB_POOL_SIZE=str(config["threads"]),
         STATIC_ROOT=os.environ["STATIC_ROOT"],  # the harness's empty folder
     )
+    # The harness's own LOG_LEVEL is not the service's.
+    env.pop("LOG_LEVEL", None)
+    env.update({target: os.environ[name] for name, target in OVERRIDES.items() if name in os.environ})
     return env
 
 
 class Service:
     """``with Service(...) as base_url:`` gunicorn listening on a free local port."""
 
-    def __init__(self, database_url, config, log_path):
+    def __init__(self, database_url, log_path):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = service_env(database_url, config, self.port)
+        self.env = service_env(database_url, self.port)
+        self.config = effective_config(self.env)
         self.log_path = log_path
 
     def __enter__(self):

@@ -8,16 +8,27 @@ UTC wall time, as Django writes it), each value is one C-level parse and
 one ``isoformat``.
 """
 import datetime as dt
+import functools
 
 from django.db.models import CharField
 from django.db.models.functions import Cast
 
-from dmc_transfers.serializer_fields import represent_datetime
+from dmc_transfers.localtime import local_zone, to_local
 
 
 def represent_stored(text):
     """Stored UTC text (``YYYY-MM-DD HH:MM:SS[.ffffff]``) as API.md shows it: local, with offset."""
-    return None if text is None else represent_datetime(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
+    return None if text is None else _local_iso(text, local_zone())
+
+
+# A pure function of its arguments, memoised: the same instants (a vehicle's
+# created_at, a history row) are shown again and again, and the conversion
+# costs more than the lookup. The zone is part of the key, so a changed
+# TIME_ZONE (tests) never sees a stale text; nothing read from the database
+# is cached.
+@functools.lru_cache(maxsize=20_000)
+def _local_iso(text, zone):
+    return to_local(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC), zone).isoformat()
 
 
 def row_query(queryset, fields, datetimes):
