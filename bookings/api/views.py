@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -112,7 +113,8 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):
-        transfer = self.get_object()
+        # Visible to this user (else 404), read narrow: change_status locks and re-reads it.
+        transfer = get_object_or_404(self.get_queryset().only("pk"), pk=pk)
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = serializer.validated_data["status"]

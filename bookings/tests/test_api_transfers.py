@@ -319,8 +319,14 @@ def test_pagination_links_and_past_the_end(coordinator_api, at):
 
 def test_transfer_list_queries_do_not_grow_with_page_size(coordinator_api, at, django_assert_max_num_queries):
     TransferFactory.create_batch(2, pickup_time=at())
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         coordinator_api.get("/transfers?page_size=2")
     TransferFactory.create_batch(30, pickup_time=at())
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert len(coordinator_api.get("/transfers?page_size=40").json()["results"]) == 32
+
+
+def test_transfer_detail_costs_four_queries(coordinator_api, at, django_assert_num_queries):
+    transfer = TransferFactory(pickup_time=at())
+    with django_assert_num_queries(4):  # key, roles, the transfer, its history
+        assert coordinator_api.get(f"/transfers/{transfer.pk}").status_code == 200
