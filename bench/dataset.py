@@ -81,8 +81,8 @@ def availability_params():
     """A future local date and time whose answers come closest to 900 (pax 2) and 180 (pax 12) vehicles."""
     today = timezone.localdate()
     best = None
-    for days_ahead in (20, 40, 60, 90):
-        for hour in (7, 10, 13, 16, 19):
+    for days_ahead in (20, 60, 120, 200, 300):
+        for hour in (6, 10, 14, 18, 22):
             pickup = dt.datetime.combine(today + dt.timedelta(days=days_ahead), dt.time(hour), tzinfo=local_zone())
             counts = {pax: selectors.available_vehicles(pickup_at=pickup, pax_count=pax).count() for pax in WANTED}
             miss = sum(abs(counts[pax] - want) / want for pax, want in WANTED.items())
