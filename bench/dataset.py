@@ -30,6 +30,7 @@ from notifications.models import Notification
 
 CLIENT = "bench-coordinator"
 SLOT = conflict_window() + dt.timedelta(hours=1)
+IN_FLIGHT_GAP = 1000
 # Availability targets of the issue: about 900 and 180 vehicles in the answers.
 WANTED = {2: 900, 12: 180}
 
@@ -150,7 +151,9 @@ def insert_pending(slots, user):
     """PENDING transfers (with their ``null -> PENDING`` history row) in ``slots``; their ids."""
     now = timezone.now()
     with transaction.atomic():
-        first = (Transfer.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        # Past any booking still in flight from the previous wrk row (wrk stops
+        # without waiting for its last requests; the service finishes them).
+        first = (Transfer.objects.aggregate(top=Max("pk"))["top"] or 0) + IN_FLIGHT_GAP
         ids = list(range(first, first + len(slots)))
         transfers = [
             (pk, vehicle_id, pickup, 1, f"Bench Passenger {pk}", "Palma Airport (PMI)", "Hotel Bench, Palma", user.pk,

@@ -1,6 +1,6 @@
 """API keys: ``Authorization: Token <key>``, stored as a digest only (django-rest-knox)."""
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
