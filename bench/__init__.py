@@ -1,0 +1,1 @@
+"""The benchmark harness of issue 7: `make bench` (README, Performance)."""
