@@ -209,7 +209,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # One line per request from RequestIdMiddleware; no passenger data.
-        "dmc_transfers.requests": {"level": "INFO"},
     },
 }
