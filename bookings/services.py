@@ -221,33 +221,42 @@ def amend_transfer(*, transfer, by, **changes):
     unknown = set(changes) - AMENDABLE_FIELDS
     if unknown:
         raise TypeError(f"amend_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
-    with transaction.atomic():
-        current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
-        if current is None:
-            raise NotFound(f"Transfer {transfer.pk} does not exist.")
-        vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
-        locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        if locked.vehicle_id != current:  # moved while we waited: start again on its new vehicle
-            transaction.set_rollback(True)
-            return amend_transfer(transfer=transfer, by=by, **changes)
-        if locked.status not in OPEN_STATUSES:
-            raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
-        moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        _normalize(locked)
-        errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
-        if errors:
-            raise Invalid(errors)
-        vehicle = vehicles.get(locked.vehicle_id)
-        if vehicle is None:
-            raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
-        _check_capacity(locked, vehicle)
-        _check_client_reference(locked)
-        if moved_time or locked.vehicle_id != current:
-            ensure_vehicle_free(vehicle=vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
-        locked.vehicle = vehicle
-        _save_reference_safely(locked)
+    while True:
+        with transaction.atomic():
+            amended = _amend_locked(transfer, changes)
+        if amended is not None:
+            return amended
+
+
+def _amend_locked(transfer, changes):
+    """``amend_transfer``'s work inside its transaction; ``None`` when the transfer
+    moved to another vehicle while we waited for the lock (nothing written yet:
+    the caller starts again, in a new transaction, on its new vehicle)."""
+    current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
+    if current is None:
+        raise NotFound(f"Transfer {transfer.pk} does not exist.")
+    vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
+    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if locked.vehicle_id != current:
+        return None
+    if locked.status not in OPEN_STATUSES:
+        raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
+    moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _normalize(locked)
+    errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
+    if errors:
+        raise Invalid(errors)
+    vehicle = vehicles.get(locked.vehicle_id)
+    if vehicle is None:
+        raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
+    _check_capacity(locked, vehicle)
+    _check_client_reference(locked)
+    if moved_time or locked.vehicle_id != current:
+        ensure_vehicle_free(vehicle=vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
+    locked.vehicle = vehicle
+    _save_reference_safely(locked)
     return locked
 
 

@@ -3,10 +3,11 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from bookings.choices import BUSY_STATUSES
 from bookings.choices import TransferStatus as S
+from bookings.locking import lock_vehicles
 from bookings.models import Transfer
 from bookings.rules import is_within_window
 from bookings.services import amend_transfer, book_transfer, change_status
@@ -87,3 +88,56 @@ def test_concurrent_bookings_with_one_client_reference_create_one(integrator, ve
     assert sum(isinstance(r, Transfer) for r in results) == 1
     assert {r.code for r in results if isinstance(r, Conflict)} == {"duplicate_client_reference"}
     assert Transfer.objects.filter(client_reference="SAME").count() == 1
+
+
+def wait_for_lock_wait():
+    """Until another session of this database runs a ``FOR UPDATE`` (only a lock wait keeps one running)."""
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.processlist"
+                " WHERE db = %s AND command = 'Query' AND info LIKE '%%FOR UPDATE'",
+                [connection.settings_dict["NAME"]],
+            )
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.02)
+    raise AssertionError("nobody waited for the lock")
+
+
+def test_amendment_that_waited_while_its_transfer_moved_vehicle_follows_it(coordinator, vehicle, at):
+    elsewhere = VehicleFactory()
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    locked, moved = threading.Event(), threading.Event()
+
+    def move_under_lock():
+        # What a concurrent amendment does: hold the vehicle, move the transfer, commit.
+        try:
+            with transaction.atomic():
+                lock_vehicles([vehicle.id])
+                locked.set()
+                moved.wait(30)
+                Transfer.objects.filter(pk=transfer.pk).update(vehicle=elsewhere)
+        finally:
+            connection.close()
+
+    mover = threading.Thread(target=move_under_lock)
+    mover.start()
+    locked.wait(30)
+    results = []
+
+    def amend():
+        try:
+            results.append(amend_transfer(transfer=transfer, by=coordinator, pickup_time=at(30)))
+        finally:
+            connection.close()
+
+    amender = threading.Thread(target=amend)
+    amender.start()
+    wait_for_lock_wait()
+    moved.set()
+    mover.join(30)
+    amender.join(30)
+    transfer.refresh_from_db()
+    assert (transfer.vehicle_id, transfer.pickup_time) == (elsewhere.id, at(30))
+    assert results and results[0].vehicle_id == elsewhere.id
