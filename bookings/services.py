@@ -199,7 +199,8 @@ def _change_locked(transfer, target, by, driver_name, note):
         raise Conflict(
             f"A transfer in status {locked.status} cannot become {target}.", code="invalid_transition", allowed=allowed
         )
-    driver_name = clean_text(driver_name)
+    # Only CONFIRMED and IN_PROGRESS take a driver; other targets ignore it (API.md).
+    driver_name = clean_text(driver_name) if target in BUSY_STATUSES else None
     if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
         raise Invalid.field(
             "driver_name", f"Ensure this field has no more than {DRIVER_NAME_MAX_LENGTH} characters."
@@ -208,7 +209,7 @@ def _change_locked(transfer, target, by, driver_name, note):
         raise Invalid.field("driver_name", "A driver name is required to start a transfer.")
     if target == TransferStatus.CONFIRMED:
         ensure_vehicle_free(vehicle=locked.vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
-    if driver_name is not None and target in BUSY_STATUSES:
+    if driver_name is not None:
         locked.driver_name = driver_name
     from_status = locked.status
     locked.transition_method(target)()
