@@ -169,6 +169,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["bookings.throttling.RoleRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dmc_transfers.problems.exception_handler",
+    # Unknown query parameters are ignored (API.md); DRF would read ?format= as a renderer name.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 # API keys: django-rest-knox stores only a digest; keys never expire unless
