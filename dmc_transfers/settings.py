@@ -239,11 +239,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No exception messages in the logs: they may quote passenger data (dmc_transfers/log_redaction.py).
+    "filters": {"withhold_exception_messages": {"()": "dmc_transfers.log_redaction.WithholdExceptionMessages"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["withhold_exception_messages"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # One line per request from RequestIdMiddleware; no passenger data.
         "dmc_transfers.requests": {"level": "INFO"},
+        # The loggers that report failed requests and hooks: filtered where the
+        # record is made as well, so every handler (not just the console) gets it withheld.
+        **{
+            name: {"filters": ["withhold_exception_messages"]}
+            for name in ("django.request", "dmc_transfers.problems", "notifications.signals")
+        },
     },
 }
