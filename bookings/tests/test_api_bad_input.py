@@ -36,6 +36,28 @@ def case(method, path, *, status, errors=(), body=None, raw=None, query="", id):
     return pytest.param(method, path, body, raw, query, status, set(errors), id=id)
 
 
+def list_and_detail_cases(collection, detail):
+    """What every paginated list and detail path must take: pages, page sizes, ids, unknown parameters."""
+    name = collection.strip("/")
+    return [
+        case("get", collection, query=f"page={HUGE}", status=404, id=f"{name}-page-huge"),
+        case("get", collection, query="page=0", status=400, errors=["page"], id=f"{name}-page-zero"),
+        case("get", collection, query="page=-1", status=400, errors=["page"], id=f"{name}-page-negative"),
+        case("get", collection, query="page=", status=400, errors=["page"], id=f"{name}-page-empty"),
+        case("get", collection, query=f"page_size={10**9}", status=200, id=f"{name}-page-size-10**9"),
+        case("get", collection, query=f"page_size={HUGE}", status=200, id=f"{name}-page-size-huge"),
+        case("get", collection, query="page_size=abc", status=400, errors=["page_size"], id=f"{name}-page-size-word"),
+        case("get", collection, query="page_size=1e3", status=400, errors=["page_size"], id=f"{name}-page-size-1e3"),
+        case("get", collection, query="foo=bar&ordering=-id&format=xml", status=200, id=f"{name}-unknown-parameters"),
+        case("get", detail, query="expand=all&format=xml", status=200, id=f"{name}-detail-unknown-parameters"),
+        case("get", f"{collection}/{HUGE}", status=404, id=f"{name}-id-huge"),
+        case("get", f"{collection}/-1", status=404, id=f"{name}-id-negative"),
+        case("get", f"{collection}/0", status=404, id=f"{name}-id-zero"),
+        case("get", f"{collection}/abc", status=404, id=f"{name}-id-word"),
+        case("get", f"{collection}/1%27%20OR%201=1", status=404, id=f"{name}-id-sql"),
+    ]
+
+
 VEHICLE_POSTS = [
     case("post", "/vehicles", raw='{"plate": ', status=400, errors=["non_field_errors"], id="vehicle-malformed-json"),
     case("post", "/vehicles", raw='{"plate": "AB-1",}', status=400, errors=["non_field_errors"], id="vehicle-trailing-comma"),
@@ -72,27 +94,15 @@ VEHICLE_POSTS = [
     case("post", "/vehicles", body={"colour": "red", "id": HUGE}, status=201, id="vehicle-unknown-fields-ignored"),
 ]
 
-VEHICLE_READS = [
-    case("get", "/vehicles", query="is_active=maybe", status=400, errors=["is_active"], id="list-is-active-maybe"),
-    case("get", "/vehicles", query="vehicle_type=van", status=400, errors=["vehicle_type"], id="list-type-lower"),
-    case("get", "/vehicles", query=f"vehicle_type={SQL}", status=400, errors=["vehicle_type"], id="list-type-sql"),
-    case("get", "/vehicles", query="min_capacity=abc", status=400, errors=["min_capacity"], id="list-capacity-word"),
-    case("get", "/vehicles", query="min_capacity=1.5", status=400, errors=["min_capacity"], id="list-capacity-fraction"),
-    case("get", "/vehicles", query=f"min_capacity={HUGE}", status=200, id="list-capacity-huge"),
-    case("get", "/vehicles", query=f"min_capacity=-{HUGE}", status=200, id="list-capacity-negative-huge"),
-    case("get", "/vehicles", query=f"min_capacity={LONG}", status=400, errors=["min_capacity"], id="list-capacity-10000"),
-    case("get", "/vehicles", query=f"page={HUGE}", status=404, id="list-page-huge"),
-    case("get", "/vehicles", query="page=-1", status=400, errors=["page"], id="list-page-negative"),
-    case("get", "/vehicles", query="page=", status=400, errors=["page"], id="list-page-empty"),
-    case("get", "/vehicles", query=f"page_size={10**9}", status=200, id="list-page-size-10**9"),
-    case("get", "/vehicles", query=f"page_size={HUGE}", status=200, id="list-page-size-huge"),
-    case("get", "/vehicles", query="page_size=1e3", status=400, errors=["page_size"], id="list-page-size-exponent"),
-    case("get", "/vehicles", query="colour=red&sort=plate", status=200, id="list-unknown-parameters-ignored"),
-    case("get", "/vehicles/{vehicle}", query="expand=all", status=200, id="read-unknown-parameter-ignored"),
-    case("get", f"/vehicles/{HUGE}", status=404, id="read-id-huge"),
-    case("get", "/vehicles/-1", status=404, id="read-id-negative"),
-    case("get", "/vehicles/abc", status=404, id="read-id-word"),
-    case("get", "/vehicles/1%27%20OR%201=1", status=404, id="read-id-sql"),
+VEHICLE_READS = list_and_detail_cases("/vehicles", "/vehicles/{vehicle}") + [
+    case("get", "/vehicles", query="is_active=maybe", status=400, errors=["is_active"], id="vehicles-is-active-maybe"),
+    case("get", "/vehicles", query="vehicle_type=van", status=400, errors=["vehicle_type"], id="vehicles-type-lower"),
+    case("get", "/vehicles", query=f"vehicle_type={SQL}", status=400, errors=["vehicle_type"], id="vehicles-type-sql"),
+    case("get", "/vehicles", query="min_capacity=abc", status=400, errors=["min_capacity"], id="vehicles-capacity-word"),
+    case("get", "/vehicles", query="min_capacity=1.5", status=400, errors=["min_capacity"], id="vehicles-capacity-fraction"),
+    case("get", "/vehicles", query=f"min_capacity={HUGE}", status=200, id="vehicles-capacity-huge"),
+    case("get", "/vehicles", query=f"min_capacity=-{HUGE}", status=200, id="vehicles-capacity-negative-huge"),
+    case("get", "/vehicles", query=f"min_capacity={LONG}", status=400, errors=["min_capacity"], id="vehicles-capacity-10000"),
 ]
 
 AVAILABILITY = "date=2030-01-01&pickup_time=10:00&pax_count=2"
@@ -200,30 +210,20 @@ TRANSFER_POSTS = [
          id="transfer-unknown-fields-ignored"),
 ]
 
-TRANSFER_READS = [
-    case("get", "/transfers", query="date=0000-01-01", status=400, errors=["date"], id="list-date-year-0"),
-    case("get", "/transfers", query="date=9999-12-31", status=200, id="list-date-9999-12-31"),
-    case("get", "/transfers", query="date=0001-01-01", status=200, id="list-date-0001-01-01"),
-    case("get", "/transfers", query="date=2030-02-30", status=400, errors=["date"], id="list-date-february-30"),
-    case("get", "/transfers", query=f"date={LONG}", status=400, errors=["date"], id="list-date-10000"),
-    case("get", "/transfers", query="status=pending", status=400, errors=["status"], id="list-status-lower"),
-    case("get", "/transfers", query="status=PENDING,DONE", status=400, errors=["status"], id="list-status-one-bad"),
-    case("get", "/transfers", query=f"status={SQL}", status=400, errors=["status"], id="list-status-sql"),
-    case("get", "/transfers", query="vehicle_id=abc", status=400, errors=["vehicle_id"], id="list-vehicle-word"),
-    case("get", "/transfers", query=f"vehicle_id={HUGE}", status=200, id="list-vehicle-huge"),
-    case("get", "/transfers", query="vehicle_id=-1", status=200, id="list-vehicle-negative"),
-    case("get", "/transfers", query=f"client_reference={LONG}", status=200, id="list-reference-10000"),
-    case("get", "/transfers", query="client_reference=%27%20OR%201%3D1%20--", status=200, id="list-reference-sql"),
-    case("get", "/transfers", query=f"page={HUGE}", status=404, id="list-page-huge"),
-    case("get", "/transfers", query="page=0", status=400, errors=["page"], id="list-page-zero"),
-    case("get", "/transfers", query=f"page_size={10**9}", status=200, id="list-page-size-10**9"),
-    case("get", "/transfers", query="page_size=abc", status=400, errors=["page_size"], id="list-page-size-word"),
-    case("get", "/transfers", query="foo=bar&ordering=-id&format=xml", status=200, id="list-unknown-parameters"),
-    case("get", "/transfers/{transfer}", query="fields=all", status=200, id="read-unknown-parameter-ignored"),
-    case("get", f"/transfers/{HUGE}", status=404, id="read-id-huge"),
-    case("get", "/transfers/-1", status=404, id="read-id-negative"),
-    case("get", "/transfers/0", status=404, id="read-id-zero"),
-    case("get", "/transfers/1%20OR%201=1", status=404, id="read-id-sql"),
+TRANSFER_READS = list_and_detail_cases("/transfers", "/transfers/{transfer}") + [
+    case("get", "/transfers", query="date=0000-01-01", status=400, errors=["date"], id="transfers-date-year-0"),
+    case("get", "/transfers", query="date=9999-12-31", status=200, id="transfers-date-9999-12-31"),
+    case("get", "/transfers", query="date=0001-01-01", status=200, id="transfers-date-0001-01-01"),
+    case("get", "/transfers", query="date=2030-02-30", status=400, errors=["date"], id="transfers-date-february-30"),
+    case("get", "/transfers", query=f"date={LONG}", status=400, errors=["date"], id="transfers-date-10000"),
+    case("get", "/transfers", query="status=pending", status=400, errors=["status"], id="transfers-status-lower"),
+    case("get", "/transfers", query="status=PENDING,DONE", status=400, errors=["status"], id="transfers-status-one-bad"),
+    case("get", "/transfers", query=f"status={SQL}", status=400, errors=["status"], id="transfers-status-sql"),
+    case("get", "/transfers", query="vehicle_id=abc", status=400, errors=["vehicle_id"], id="transfers-vehicle-word"),
+    case("get", "/transfers", query=f"vehicle_id={HUGE}", status=200, id="transfers-vehicle-huge"),
+    case("get", "/transfers", query="vehicle_id=-1", status=200, id="transfers-vehicle-negative"),
+    case("get", "/transfers", query=f"client_reference={LONG}", status=200, id="transfers-reference-10000"),
+    case("get", "/transfers", query="client_reference=%27%20OR%201%3D1%20--", status=200, id="transfers-reference-sql"),
 ]
 
 STATUS_PATCHES = [
