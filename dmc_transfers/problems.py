@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from dmc_transfers.errors import Conflict, Invalid, NotFound
+from dmc_transfers.log_redaction import exception_summary
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ def _problem_for(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return payload_too_large(), {}
     if isinstance(exc, DATABASE_ERRORS):
-        logger.warning("Database unavailable (request %s): %s", _request_id(context.get("request")), exc)
+        request_id = _request_id(context.get("request"))
+        logger.warning("Database unavailable (request %s): %s", request_id, exception_summary(exc))
         return database_unavailable(), retry_after_headers()
     return None
 
@@ -114,6 +116,7 @@ def exception_handler(exc, context):
     """DRF's ``EXCEPTION_HANDLER``: every error a view raises, as problem+json."""
     found = _problem_for(exc, context)
     if found is None:
+        # Its stack without its message: LOGGING's withhold_exception_messages filter.
         logger.error("Unhandled error (request %s)", _request_id(context.get("request")), exc_info=exc)
         body, headers = problem(500, "Internal server error.", "server_error"), {}
     else:
