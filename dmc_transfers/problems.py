@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.views import defaults
@@ -96,6 +96,8 @@ def _problem_for(exc, context):
         return problem(409, exc.detail, exc.code, **exc.extra), {}
     if isinstance(exc, RequestDataTooBig):
         return payload_too_large(), {}
+    if isinstance(exc, SuspiciousOperation):  # e.g. TooManyFieldsSent: the client's doing
+        return validation_problem({"non_field_errors": [str(exc)]}, "Bad request."), {}
     if isinstance(exc, DATABASE_ERRORS):
         request_id = _request_id(context.get("request"))
         logger.warning("Database unavailable (request %s): %s", request_id, exception_summary(exc))

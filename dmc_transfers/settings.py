@@ -152,8 +152,8 @@ STORAGES = {
 }
 
 # --- REST API (shared/API.md) -----------------------------------------------------
-# Request bodies above 64 KiB are refused with 413 (middleware on Content-Length;
-# Django's own limit catches bodies sent without one).
+# Request bodies above 64 KiB are refused with 413 (BodySizeLimitMiddleware, on
+# Content-Length or, for chunked bodies, on what it reads; Django's own limit too).
 API_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RETRY_AFTER_SECONDS = 5

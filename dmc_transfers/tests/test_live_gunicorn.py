@@ -69,3 +69,32 @@ def test_database_down_is_503_with_retry_after(static_root):
         headers = assert_problem(call(server.base, "/vehicles", headers={"Authorization": "Token " + "a" * 64}), 503,
                                  "service_unavailable")
         assert headers["Retry-After"].isdigit() and headers["X-Request-ID"]
+
+
+def post_chunked(base, path, body, headers):
+    """POST with ``Transfer-Encoding: chunked`` and no Content-Length."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        chunks = (body[i : i + 4096] for i in range(0, len(body), 4096))
+        connection.request("POST", path, body=chunks, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_chunked_bodies_are_read_and_limited(server, make_user):
+    user = make_user("ops-live", role="coordinators")
+    _, key = AuthToken.objects.create(user=user, expiry=None)
+    headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+    vehicle = json.dumps({"plate": "chunk-1", "vehicle_type": "VAN", "capacity": 7}).encode()
+    status, _, body = post_chunked(server.base, "/vehicles", vehicle, headers)
+    assert (status, json.loads(body)["plate"]) == (201, "CHUNK-1")
+    too_big = json.dumps({"plate": "chunk-2", "notes": "x" * 70_000}).encode()
+    assert_problem(post_chunked(server.base, "/vehicles", too_big, headers), 413, "payload_too_large")
+    many = "&".join(["a="] * 1100)  # over DATA_UPLOAD_MAX_NUMBER_FIELDS, under gunicorn's line limit
+    assert_problem(call(server.base, f"/vehicles?{many}", headers=headers), 400, "validation_error")
