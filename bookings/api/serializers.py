@@ -8,7 +8,7 @@ from bookings.models import MAX_PAX, Transfer, TransferStatusHistory
 from bookings.rules import horizon_error
 from bookings.services import DETAIL_FIELDS, NOTE_MAX_LENGTH
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware
-from dmc_transfers.serializer_fields import ApiModelSerializer, LocalDateTimeField
+from dmc_transfers.serializer_fields import ApiModelSerializer, IsoDateField, IsoTimeField, LocalDateTimeField
 from fleet.api.serializers import VehicleSerializer
 
 
@@ -92,8 +92,8 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
-    pickup_time = serializers.TimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
+    date = IsoDateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
+    pickup_time = IsoTimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
     pax_count = serializers.IntegerField(min_value=1, max_value=MAX_PAX)
 
     def validate(self, attrs):
