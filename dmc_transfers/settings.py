@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dmc_transfers.openapi.add_common_headers_and_errors",
+        "dmc_transfers.openapi.document_rules_outside_serializers",
     ],
 }
 
