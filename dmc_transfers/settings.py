@@ -128,7 +128,10 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 # --- Cache (throttling counters) ------------------------------------------------
 # Per process by default; production shares one (redis://host:6379/0, Django's
 # own RedisCache) so the limits hold across gunicorn workers and hosts.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# django-environ spells the in-process cache ``locmemcache://``; DESIGN.md's
+# ``locmem://`` is accepted as the same thing.
+environ.Env.CACHE_SCHEMES.setdefault("locmem", environ.Env.CACHE_SCHEMES["locmemcache"])
+CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
 
 
 def _throttle_rate(name, default):
@@ -229,6 +232,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "bookings.admin_site.locked_out"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
