@@ -4,6 +4,14 @@ import pytest
 from bookings.roles import COORDINATORS, INTEGRATORS
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: no throttle counter carries over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(db, django_user_model):
     from django.contrib.auth.models import Group

@@ -3,9 +3,12 @@
 Integrators use the API; even with ``is_staff`` set by mistake they cannot
 log in here. The dispatch board hangs off the site at /admin/bookings/dispatch/.
 """
+from axes.helpers import get_client_username, get_failure_limit
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.shortcuts import render
 from django.urls import path
 
 from bookings.roles import COORDINATORS, user_roles
@@ -46,3 +49,14 @@ class BackOfficeSite(admin.AdminSite):
 
         board = self.admin_view(lambda request: dispatch_board(request, site=self))
         return [path("bookings/dispatch/", board, name="bookings_dispatch"), *super().get_urls()]
+
+
+def locked_out(request, original_response, credentials):
+    """django-axes' answer to a login while locked out: the admin's look, what happened, when to retry."""
+    context = {
+        **admin.site.each_context(request),
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": get_failure_limit(request, credentials),
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "bookings/admin/locked_out.html", context, status=429)

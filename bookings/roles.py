@@ -1,6 +1,8 @@
 """The two roles of API.md, as Django groups the service keeps in existence."""
 from django.contrib.auth.models import Group, Permission
 
+from dmc_transfers.permissions import roles_of
+
 COORDINATORS = "coordinators"
 INTEGRATORS = "integrators"
 
@@ -37,3 +39,8 @@ def ensure_role_groups(**kwargs):
 
 def user_roles(user):
     return set(user.groups.values_list("name", flat=True))
+
+
+def is_coordinator(user):
+    """Coordinators and superusers: every transfer, every status change, the coordinator rate."""
+    return user.is_superuser or COORDINATORS in roles_of(user)

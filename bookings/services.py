@@ -3,13 +3,15 @@
 The API, the admin and the commands all call these; none repeats a rule.
 They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
 """
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import selectors
 from bookings.choices import BUSY_STATUSES, TransferStatus
-from bookings.locking import lock_transfer, lock_vehicles
+from bookings.locking import TransferMoved, in_new_transaction, lock_transfer, lock_vehicles
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
@@ -184,30 +186,35 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
     note = clean_text(note)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise Invalid.field("note", f"Ensure this field has no more than {NOTE_MAX_LENGTH} characters.")
-    with transaction.atomic():
-        locked = lock_transfer(Transfer, transfer.pk)
-        if locked is None:
-            raise NotFound(f"Transfer {transfer.pk} does not exist.")
-        allowed = Transfer.allowed_targets(locked.status)
-        if target not in allowed:
-            raise Conflict(
-                f"A transfer in status {locked.status} cannot become {target}.", code="invalid_transition", allowed=allowed
-            )
-        driver_name = clean_text(driver_name)
-        if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
-            raise Invalid.field(
-                "driver_name", f"Ensure this field has no more than {DRIVER_NAME_MAX_LENGTH} characters."
-            )
-        if target == TransferStatus.IN_PROGRESS and driver_name is None:
-            raise Invalid.field("driver_name", "A driver name is required to start a transfer.")
-        if target == TransferStatus.CONFIRMED:
-            ensure_vehicle_free(vehicle=locked.vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
-        if driver_name is not None and target in BUSY_STATUSES:
-            locked.driver_name = driver_name
-        from_status = locked.status
-        locked.transition_method(target)()
-        locked.save()
-        _record_change(locked, from_status=from_status, by=by, note=note)
+    return in_new_transaction(partial(_change_locked, transfer, target, by, driver_name, note))
+
+
+def _change_locked(transfer, target, by, driver_name, note):
+    """``change_status``'s work, inside its transaction."""
+    locked = lock_transfer(Transfer, transfer.pk)
+    if locked is None:
+        raise NotFound(f"Transfer {transfer.pk} does not exist.")
+    allowed = Transfer.allowed_targets(locked.status)
+    if target not in allowed:
+        raise Conflict(
+            f"A transfer in status {locked.status} cannot become {target}.", code="invalid_transition", allowed=allowed
+        )
+    # Only CONFIRMED and IN_PROGRESS take a driver; other targets ignore it (API.md).
+    driver_name = clean_text(driver_name) if target in BUSY_STATUSES else None
+    if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
+        raise Invalid.field(
+            "driver_name", f"Ensure this field has no more than {DRIVER_NAME_MAX_LENGTH} characters."
+        )
+    if target == TransferStatus.IN_PROGRESS and driver_name is None:
+        raise Invalid.field("driver_name", "A driver name is required to start a transfer.")
+    if target == TransferStatus.CONFIRMED:
+        ensure_vehicle_free(vehicle=locked.vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
+    if driver_name is not None:
+        locked.driver_name = driver_name
+    from_status = locked.status
+    locked.transition_method(target)()
+    locked.save()
+    _record_change(locked, from_status=from_status, by=by, note=note)
     return locked
 
 
@@ -221,33 +228,36 @@ def amend_transfer(*, transfer, by, **changes):
     unknown = set(changes) - AMENDABLE_FIELDS
     if unknown:
         raise TypeError(f"amend_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
-    with transaction.atomic():
-        current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
-        if current is None:
-            raise NotFound(f"Transfer {transfer.pk} does not exist.")
-        vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
-        locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        if locked.vehicle_id != current:  # moved while we waited: start again on its new vehicle
-            transaction.set_rollback(True)
-            return amend_transfer(transfer=transfer, by=by, **changes)
-        if locked.status not in OPEN_STATUSES:
-            raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
-        moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        _normalize(locked)
-        errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
-        if errors:
-            raise Invalid(errors)
-        vehicle = vehicles.get(locked.vehicle_id)
-        if vehicle is None:
-            raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
-        _check_capacity(locked, vehicle)
-        _check_client_reference(locked)
-        if moved_time or locked.vehicle_id != current:
-            ensure_vehicle_free(vehicle=vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
-        locked.vehicle = vehicle
-        _save_reference_safely(locked)
+    return in_new_transaction(partial(_amend_locked, transfer, changes))
+
+
+def _amend_locked(transfer, changes):
+    """``amend_transfer``'s work, inside its transaction."""
+    current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
+    if current is None:
+        raise NotFound(f"Transfer {transfer.pk} does not exist.")
+    vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
+    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if locked.vehicle_id != current:
+        raise TransferMoved(transfer.pk)
+    if locked.status not in OPEN_STATUSES:
+        raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
+    moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _normalize(locked)
+    errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
+    if errors:
+        raise Invalid(errors)
+    vehicle = vehicles.get(locked.vehicle_id)
+    if vehicle is None:
+        raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
+    _check_capacity(locked, vehicle)
+    _check_client_reference(locked)
+    if moved_time or locked.vehicle_id != current:
+        ensure_vehicle_free(vehicle=vehicle, at=locked.pickup_time, exclude_transfer_id=locked.pk)
+    locked.vehicle = vehicle
+    _save_reference_safely(locked)
     return locked
 
 

@@ -6,6 +6,8 @@ NumberFilter accepts decimals; the contract wants both refused.
 import django_filters
 from django import forms
 
+from dmc_transfers.iso_formats import ISO_DATE
+
 BOOLEAN_CHOICES = (("true", "true"), ("false", "false"))
 
 
@@ -22,6 +24,17 @@ class CommaSeparatedChoiceFilter(django_filters.BaseInFilter, django_filters.Cho
     """``?status=PENDING,CONFIRMED``: one value or a comma-separated list, each one checked."""
 
 
+class IsoDateFormField(forms.DateField):
+    """Exactly ``YYYY-MM-DD``: strptime alone would also take ``2026-12-1``."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not ISO_DATE.fullmatch(str(value)):
+            raise forms.ValidationError("Enter a date as YYYY-MM-DD.", code="invalid")
+        return super().to_python(value)
+
+
 class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateFormField
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, input_formats=["%Y-%m-%d"], **kwargs)

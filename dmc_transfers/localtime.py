@@ -16,9 +16,23 @@ def local_zone():
 def day_bounds(day, tz=None):
     """``[local 00:00, next local 00:00)`` of ``day`` as aware UTC datetimes."""
     tz = tz or local_zone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    start = _local_midnight_in_utc(day, tz)
+    if day == dt.date.max:
+        return start, dt.datetime.max.replace(tzinfo=dt.UTC)
+    return start, _local_midnight_in_utc(day + dt.timedelta(days=1), tz)
+
+
+def _local_midnight_in_utc(day, tz):
+    """Local midnight of ``day`` in UTC, clamped to what a datetime can hold.
+
+    The first and last days a datetime holds (0001-01-01 east of UTC,
+    9999-12-31 west of it) have no exact UTC midnight; the clamp keeps the
+    range query valid, and no pickup can lie out there anyway.
+    """
+    try:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=tz).astimezone(dt.UTC)
+    except OverflowError:
+        return (dt.datetime.min if day.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)
 
 
 class AmbiguousOrMissingTime(ValueError):

@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.views import defaults
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from dmc_transfers.errors import Conflict, Invalid, NotFound
+from dmc_transfers.log_redaction import exception_summary
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +96,11 @@ def _problem_for(exc, context):
         return problem(409, exc.detail, exc.code, **exc.extra), {}
     if isinstance(exc, RequestDataTooBig):
         return payload_too_large(), {}
+    if isinstance(exc, SuspiciousOperation):  # e.g. TooManyFieldsSent: the client's doing
+        return validation_problem({"non_field_errors": [str(exc)]}, "Bad request."), {}
     if isinstance(exc, DATABASE_ERRORS):
-        logger.warning("Database unavailable (request %s): %s", _request_id(context.get("request")), exc)
+        request_id = _request_id(context.get("request"))
+        logger.warning("Database unavailable (request %s): %s", request_id, exception_summary(exc))
         return database_unavailable(), retry_after_headers()
     return None
 
@@ -114,6 +118,7 @@ def exception_handler(exc, context):
     """DRF's ``EXCEPTION_HANDLER``: every error a view raises, as problem+json."""
     found = _problem_for(exc, context)
     if found is None:
+        # Its stack without its message: LOGGING's withhold_exception_messages filter.
         logger.error("Unhandled error (request %s)", _request_id(context.get("request")), exc_info=exc)
         body, headers = problem(500, "Internal server error.", "server_error"), {}
     else:

@@ -4,12 +4,31 @@ import datetime as dt
 from django.db import models
 from rest_framework import serializers
 
+from dmc_transfers.iso_formats import ISO_DATE, ISO_TIME
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware, to_local
 
 
 def represent_datetime(value):
     """A stored instant as API.md shows it: local time with its offset."""
     return to_local(value).isoformat() if value is not None else None
+
+
+class IsoDateField(serializers.DateField):
+    """Exactly ``YYYY-MM-DD``."""
+
+    def to_internal_value(self, value):
+        if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class IsoTimeField(serializers.TimeField):
+    """Exactly ``HH:MM`` or ``HH:MM:SS``."""
+
+    def to_internal_value(self, value):
+        if not (isinstance(value, str) and ISO_TIME.fullmatch(value)):
+            self.fail("invalid", format="HH:MM[:SS]")
+        return super().to_internal_value(value)
 
 
 class LocalDateTimeField(serializers.DateTimeField):

@@ -3,6 +3,8 @@
 Safe defaults exist only for local development (``DEBUG=true``); production
 refuses to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
+import datetime as dt
+import re
 from pathlib import Path
 
 import environ
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "knox",
     "django_filters",
@@ -56,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dmc_transfers.urls"
@@ -121,7 +126,25 @@ NOTIFICATIONS_FALLBACK_EMAIL = env("NOTIFICATIONS_FALLBACK_EMAIL", default="oper
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
 
 # --- Cache (throttling counters) ------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Per process by default; production shares one (redis://host:6379/0, Django's
+# own RedisCache) so the limits hold across gunicorn workers and hosts.
+# django-environ spells the in-process cache ``locmemcache://``; DESIGN.md's
+# ``locmem://`` is accepted as the same thing.
+environ.Env.CACHE_SCHEMES.setdefault("locmem", environ.Env.CACHE_SCHEMES["locmemcache"])
+CACHES = {"default": env.cache("CACHE_URL", default="locmem://")}
+
+
+def _throttle_rate(name, default):
+    """``N/period`` as DRF reads it (``600/min``, ``10/s``, ``5000/hour``, ``1/day``), checked at start-up."""
+    rate = env(name, default=default)
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name} must look like 600/min (requests per s, min, hour or day), not {rate!r}.")
+    return rate
+
+
+# Requests per API client (bookings/throttling.py); superusers count as coordinators.
+THROTTLE_RATE_INTEGRATOR = _throttle_rate("THROTTLE_RATE_INTEGRATOR", "600/min")
+THROTTLE_RATE_COORDINATOR = _throttle_rate("THROTTLE_RATE_COORDINATOR", "6000/min")
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -132,8 +155,8 @@ STORAGES = {
 }
 
 # --- REST API (shared/API.md) -----------------------------------------------------
-# Request bodies above 64 KiB are refused with 413 (middleware on Content-Length;
-# Django's own limit catches bodies sent without one).
+# Request bodies above 64 KiB are refused with 413 (BodySizeLimitMiddleware, on
+# Content-Length or, for chunked bodies, on what it reads; Django's own limit too).
 API_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RETRY_AFTER_SECONDS = 5
@@ -149,8 +172,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["dmc_transfers.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "dmc_transfers.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["bookings.throttling.RoleRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dmc_transfers.problems.exception_handler",
+    # Unknown query parameters are ignored (API.md); DRF would read ?format= as a renderer name.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 # API keys: django-rest-knox stores only a digest; keys never expire unless
@@ -178,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "dmc_transfers.openapi.add_common_headers_and_errors",
+        "dmc_transfers.openapi.document_rules_outside_serializers",
     ],
 }
 
@@ -192,6 +219,21 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Admin logins: django-axes locks a username from one IP address out after
+# AXES_FAILURE_LIMIT failures in a row, for AXES_COOLOFF_MINUTES (the right
+# password included). Its backend goes first so a locked-out login stops there.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "bookings.admin_site.locked_out"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -205,11 +247,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No exception messages in the logs: they may quote passenger data (dmc_transfers/log_redaction.py).
+    "filters": {"withhold_exception_messages": {"()": "dmc_transfers.log_redaction.WithholdExceptionMessages"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["withhold_exception_messages"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # One line per request from RequestIdMiddleware; no passenger data.
-        "dmc_transfers.requests": {"level": "INFO"},
+        # The loggers that report failed requests and hooks: filtered where the
+        # record is made as well, so every handler (not just the console) gets it withheld.
+        **{
+            name: {"filters": ["withhold_exception_messages"]}
+            for name in ("django.request", "dmc_transfers.problems", "notifications.signals")
+        },
     },
 }

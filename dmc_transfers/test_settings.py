@@ -11,6 +11,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+# Far above what any test sends; throttling tests lower them with the settings fixture.
+os.environ.setdefault("THROTTLE_RATE_INTEGRATOR", "100000/min")
+os.environ.setdefault("THROTTLE_RATE_COORDINATOR", "100000/min")
 
 from dmc_transfers.settings import *  # noqa: E402,F403
 

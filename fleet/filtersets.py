@@ -2,13 +2,19 @@ import django_filters
 
 from dmc_transfers.filters import IntegerFilter, StrictBooleanFilter
 from fleet.choices import VehicleType
-from fleet.models import Vehicle
+from fleet.models import MAX_CAPACITY, Vehicle
 
 
 class VehicleFilterSet(django_filters.FilterSet):
     is_active = StrictBooleanFilter(help_text="`true` or `false`.")
     vehicle_type = django_filters.ChoiceFilter(choices=VehicleType.choices)
-    min_capacity = IntegerFilter(field_name="capacity", lookup_expr="gte", help_text="Seats at least this many.")
+    min_capacity = IntegerFilter(
+        field_name="capacity",
+        lookup_expr="gte",
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        help_text="Seats at least this many (1-99).",
+    )
 
     class Meta:
         model = Vehicle

@@ -2,7 +2,7 @@
 import logging
 from functools import partial
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
@@ -19,6 +19,10 @@ def _write_after_commit(transfer_id):
     try:
         transfer = Transfer.objects.select_related("vehicle").get(pk=transfer_id)
         write_confirmation_notification(transfer=transfer)
+    except DatabaseError as exc:  # an outage, not a bug: no traceback
+        logger.warning(
+            "Could not write the confirmation notification of transfer %s (%s); the sweep will.", transfer_id, exc
+        )
     except Exception:
         logger.exception("Could not write the confirmation notification of transfer %s; the sweep will.", transfer_id)
 

@@ -6,9 +6,9 @@ from rest_framework import serializers
 from bookings.choices import TransferStatus
 from bookings.models import MAX_PAX, Transfer, TransferStatusHistory
 from bookings.rules import horizon_error
-from bookings.services import NOTE_MAX_LENGTH
+from bookings.services import DETAIL_FIELDS, NOTE_MAX_LENGTH
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware
-from dmc_transfers.serializer_fields import ApiModelSerializer, LocalDateTimeField
+from dmc_transfers.serializer_fields import ApiModelSerializer, IsoDateField, IsoTimeField, LocalDateTimeField
 from fleet.api.serializers import VehicleSerializer
 
 
@@ -69,20 +69,7 @@ class TransferCreateSerializer(ApiModelSerializer):
 
     class Meta:
         model = Transfer
-        fields = [
-            "vehicle_id",
-            "pickup_time",
-            "pax_count",
-            "passenger_name",
-            "passenger_phone",
-            "passenger_email",
-            "flight_number",
-            "pickup_location",
-            "dropoff_location",
-            "client_reference",
-            "estimated_duration_minutes",
-            "notes",
-        ]
+        fields = ["vehicle_id", "pickup_time", *DETAIL_FIELDS]
         extra_kwargs = {
             "pickup_time": {"help_text": "ISO 8601; without an offset it is local time. Future, within the horizon."},
             "pax_count": {"min_value": 1, "max_value": MAX_PAX},
@@ -105,8 +92,8 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
-    pickup_time = serializers.TimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
+    date = IsoDateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
+    pickup_time = IsoTimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
     pax_count = serializers.IntegerField(min_value=1, max_value=MAX_PAX)
 
     def validate(self, attrs):

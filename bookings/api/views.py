@@ -25,16 +25,11 @@ from bookings.filtersets import TransferFilterSet
 from bookings.idempotency import HEADER as IDEMPOTENCY_HEADER
 from bookings.idempotency import idempotent
 from bookings.models import Transfer
-from bookings.roles import COORDINATORS
+from bookings.roles import is_coordinator
 from bookings.services import book_transfer, change_status
 from dmc_transfers.openapi import problems
-from dmc_transfers.permissions import roles_of
 from dmc_transfers.serializer_fields import represent_datetime
 from fleet.api.representation import vehicle_rows
-
-
-def is_coordinator(user):
-    return user.is_superuser or COORDINATORS in roles_of(user)
 
 
 @extend_schema_view(

@@ -291,6 +291,7 @@ def test_status_vehicle_and_reference_filters(coordinator_api, vehicle, at):
     "query,parameter",
     [
         ("date=2026-02-30", "date"),
+        ("date=2026-12-1", "date"),
         ("date=01/12/2026", "date"),
         ("status=DONE", "status"),
         ("status=PENDING,pending", "status"),

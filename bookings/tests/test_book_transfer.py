@@ -124,3 +124,10 @@ def test_check_order_capacity_before_reference_before_availability(booking, vehi
 def test_another_vehicle_is_not_affected(booking, confirmed, at):
     confirmed(at(), vehicle=VehicleFactory())
     book_transfer(**booking)
+
+
+@pytest.mark.parametrize("first,second", [("REF-abc", "ref-ABC"), ("CAFÉ-1", "CAFE-1")])
+def test_client_references_differing_in_case_or_accents_are_different(booking, first, second):
+    book_transfer(**{**booking, "client_reference": first})
+    book_transfer(**{**booking, "client_reference": second})
+    assert Transfer.objects.filter(client_reference=second).count() == 1

@@ -139,3 +139,11 @@ def test_recipient_falls_back_to_operations(coordinator, vehicle, at, settings, 
     with django_capture_on_commit_callbacks(execute=True):
         change_status(transfer=transfer, target=S.CONFIRMED, by=coordinator)
     assert Notification.objects.get().recipient == "ops@dmc.test"
+
+
+@pytest.mark.parametrize("target,source", [(S.CANCELLED, S.PENDING), (S.COMPLETED, S.IN_PROGRESS)])
+def test_driver_name_is_ignored_by_other_targets_even_when_too_long(coordinator, vehicle, at, target, source):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(), status=source, driver_name="Marta")
+    changed = change_status(transfer=transfer, target=target, by=coordinator, driver_name="x" * 200)
+    changed.refresh_from_db()
+    assert (changed.status, changed.driver_name) == (target, "Marta")

@@ -198,3 +198,10 @@ def test_more_transfers_than_the_fleet_can_carry_is_refused():
 def test_bad_arguments_are_refused(args):
     with pytest.raises(CommandError):
         seed(*args)
+
+
+def test_seeded_data_passes_the_invariant_checker(seeded):
+    from dmc_transfers.integrity import find_violations
+
+    assert find_violations() == []
+    call_command("check_integrity", stdout=io.StringIO(), stderr=io.StringIO())

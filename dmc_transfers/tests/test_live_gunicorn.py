@@ -1,97 +1,18 @@
 """The API's rules hold when served as in production: gunicorn, DEBUG=false, WhiteNoise."""
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from knox.models import AuthToken
 
+from dmc_transfers.tests.live_service import Gunicorn, call, database_url, free_port, production_env
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(settings.BASE_DIR)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url(name=None, port=None):
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ":"
-    return f"mysql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{port or db['PORT'] or 3306}/{name or db['NAME']}"
-
-
-def production_env(static_root, database):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="dmc_transfers.settings",
-        DEBUG="false",
-        SECRET_KEY="live-test-" + "k" * 60,
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=database,
-        STATIC_ROOT=str(static_root),
-    )
-    return env
-
-
-def call(base, path, method="GET", body=None, headers=None):
-    request = urllib.request.Request(base + path, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-class Gunicorn:
-    def __init__(self, env):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "dmc_transfers.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", "2"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        for _ in range(300):  # wait until it listens (or died)
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.process.stderr.close()
-
-
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("static")
-    env = production_env(root, "mysql://unused@127.0.0.1:1/unused")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    return root
 
 
 @pytest.fixture
 def server(static_root):
-    gunicorn = Gunicorn(production_env(static_root, database_url()))
-    yield gunicorn
-    gunicorn.stop()
+    with Gunicorn(production_env(static_root, database_url())) as gunicorn:
+        yield gunicorn
 
 
 def assert_problem(status_headers_body, status, code):
@@ -142,12 +63,38 @@ def test_docs_and_every_asset_load_from_this_service(server):
 
 def test_database_down_is_503_with_retry_after(static_root):
     closed = free_port()  # nothing listens there
-    server = Gunicorn(production_env(static_root, database_url(port=closed)))
-    try:
+    with Gunicorn(production_env(static_root, database_url(port=closed))) as server:
         headers = assert_problem(call(server.base, "/healthz"), 503, "service_unavailable")
         assert headers["Retry-After"].isdigit()
         headers = assert_problem(call(server.base, "/vehicles", headers={"Authorization": "Token " + "a" * 64}), 503,
                                  "service_unavailable")
         assert headers["Retry-After"].isdigit() and headers["X-Request-ID"]
+
+
+def post_chunked(base, path, body, headers):
+    """POST with ``Transfer-Encoding: chunked`` and no Content-Length."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        chunks = (body[i : i + 4096] for i in range(0, len(body), 4096))
+        connection.request("POST", path, body=chunks, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
     finally:
-        server.stop()
+        connection.close()
+
+
+def test_chunked_bodies_are_read_and_limited(server, make_user):
+    user = make_user("ops-live", role="coordinators")
+    _, key = AuthToken.objects.create(user=user, expiry=None)
+    headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+    vehicle = json.dumps({"plate": "chunk-1", "vehicle_type": "VAN", "capacity": 7}).encode()
+    status, _, body = post_chunked(server.base, "/vehicles", vehicle, headers)
+    assert (status, json.loads(body)["plate"]) == (201, "CHUNK-1")
+    too_big = json.dumps({"plate": "chunk-2", "notes": "x" * 70_000}).encode()
+    assert_problem(post_chunked(server.base, "/vehicles", too_big, headers), 413, "payload_too_large")
+    many = "&".join(["a="] * 1100)  # over DATA_UPLOAD_MAX_NUMBER_FIELDS, under gunicorn's line limit
+    assert_problem(call(server.base, f"/vehicles?{many}", headers=headers), 400, "validation_error")

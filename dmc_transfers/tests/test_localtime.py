@@ -40,3 +40,11 @@ def test_time_in_the_spring_gap_does_not_exist():
 def test_time_in_the_autumn_overlap_is_ambiguous():
     with pytest.raises(AmbiguousOrMissingTime, match="ambiguous"):
         make_local_aware(dt.datetime(2026, 10, 25, 2, 30), MADRID)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
+@pytest.mark.parametrize("day", [dt.date.min, dt.date.max])
+def test_the_first_and_last_days_clamp_instead_of_overflowing(zone, day):
+    start, end = day_bounds(day, ZoneInfo(zone))
+    assert start < end
+    assert dt.datetime.min.replace(tzinfo=dt.UTC) <= start and end <= dt.datetime.max.replace(tzinfo=dt.UTC)

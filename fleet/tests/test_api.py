@@ -143,3 +143,4 @@ def test_page_size_above_1000_is_capped(coordinator_api):
 def test_bad_page_parameters_are_400(coordinator_api, query, parameter):
     body = assert_problem(coordinator_api.get(f"/vehicles?{query}"), 400, "validation_error")
     assert list(body["errors"]) == [parameter]
+

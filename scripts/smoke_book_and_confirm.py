@@ -1,0 +1,33 @@
+# Run by scripts/smoke-sqlite inside `manage.py shell`: book and confirm through the HTTP API.
+import datetime as dt
+
+from django.test import Client
+from django.utils import timezone
+
+from bookings.clients import rotate_api_key
+from demo.seeding import DEMO_COORDINATOR, DEMO_INTEGRATOR
+from fleet.models import Vehicle
+from notifications.models import Notification
+
+
+def expect(response, status):
+    if response.status_code != status:
+        raise SystemExit(f"SQLite smoke failed: {response.status_code} {response.content[:500]!r}")
+    return response.json()
+
+
+agency = Client(headers={"authorization": f"Token {rotate_api_key(name=DEMO_INTEGRATOR)}"})
+ops = Client(headers={"authorization": f"Token {rotate_api_key(name=DEMO_COORDINATOR)}"})
+pickup = (timezone.localtime() + dt.timedelta(days=400)).replace(hour=14, minute=30, second=0, microsecond=0)
+free = expect(agency.get("/availability", {"date": pickup.date().isoformat(), "pickup_time": "14:30", "pax_count": 2}), 200)
+vehicle_id = free["results"][0]["id"] if free["count"] else Vehicle.objects.filter(is_active=True).first().id
+body = {
+    "vehicle_id": vehicle_id, "pickup_time": pickup.isoformat(), "pax_count": 2, "passenger_name": "Smoke Test",
+    "pickup_location": "PMI Terminal A", "dropoff_location": "Hotel Sol, Palma", "passenger_email": "smoke@example.com",
+}
+transfer = expect(agency.post("/transfers", body, content_type="application/json", headers={"idempotency-key": "smoke"}), 201)
+confirmed = expect(
+    ops.patch(f"/transfers/{transfer['id']}/status", {"status": "CONFIRMED"}, content_type="application/json"), 200
+)
+assert confirmed["status"] == "CONFIRMED" and len(confirmed["status_history"]) == 2, confirmed
+assert Notification.objects.filter(transfer_id=transfer["id"]).count() == 1
