@@ -8,6 +8,7 @@ import argparse
 import logging
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -75,6 +76,7 @@ def main(argv=None):
 
     started = time.monotonic()
     Run(args, database_url).execute()
+    shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)
     print(f"Done in {time.monotonic() - started:.0f} s: {args.out / 'latest.md'}", file=sys.stderr)
 
 

@@ -4,6 +4,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -105,6 +106,7 @@ class Run:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "latest.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
         (args.out / "latest.md").write_text(report.markdown(data))
+        shutil.rmtree(self.work)  # kept when a run fails: the gunicorn log is in it
 
     # --- steps -----------------------------------------------------------------
 
