@@ -43,3 +43,16 @@ def confirmed(vehicle):
         return TransferFactory(vehicle=kwargs.pop("vehicle", vehicle), pickup_time=pickup_time, status="CONFIRMED", **kwargs)
 
     return make
+
+
+@pytest.fixture
+def body(vehicle, at):
+    """A valid ``POST /transfers`` body (the API's twin of ``booking``)."""
+    return {
+        "vehicle_id": vehicle.id,
+        "pickup_time": at().isoformat(),
+        "pax_count": 3,
+        "passenger_name": "Ada Lovelace",
+        "pickup_location": "PMI Terminal A",
+        "dropoff_location": "Hotel Sol, Palma",
+    }

@@ -11,18 +11,6 @@ from fleet.tests.factories import VehicleFactory
 pytestmark = [pytest.mark.integration]
 
 
-@pytest.fixture
-def body(vehicle, at):
-    return {
-        "vehicle_id": vehicle.id,
-        "pickup_time": at().isoformat(),
-        "pax_count": 3,
-        "passenger_name": "Ada Lovelace",
-        "pickup_location": "PMI Terminal A",
-        "dropoff_location": "Hotel Sol, Palma",
-    }
-
-
 def post_raw(client, raw, key):
     return client.post("/transfers", raw, content_type="application/json", headers={"Idempotency-Key": key})
 

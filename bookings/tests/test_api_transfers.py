@@ -15,18 +15,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 LOCAL_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 
 
-@pytest.fixture
-def body(vehicle, at):
-    return {
-        "vehicle_id": vehicle.id,
-        "pickup_time": at().isoformat(),
-        "pax_count": 3,
-        "passenger_name": "Ada Lovelace",
-        "pickup_location": "PMI Terminal A",
-        "dropoff_location": "Hotel Sol, Palma",
-    }
-
-
 def create(client, body, **headers):
     return client.post("/transfers", body, format="json", headers=headers)
 
