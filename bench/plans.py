@@ -5,6 +5,7 @@ from django.db import connection
 
 from bench.floor import REFERENCE_QUERY
 from bookings import selectors
+from bookings.api.availability import availability_read
 from bookings.rules import window_bounds
 
 
@@ -14,7 +15,7 @@ def _queries(pickup_at, vehicle_id, day):
     day_list = selectors.transfers_on(day=day).values("id")  # the list view reads whole rows; same plan
     day_page = selectors.transfers_on(day=day)[:100]
     return {
-        "availability (app, pax 2)": selectors.available_vehicles(pickup_at=pickup_at, pax_count=2).query.sql_with_params(),
+        "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
         "conflict check (one vehicle)": conflict.sql_with_params(),
         "day list (page of 100)": day_page.query.sql_with_params(),

@@ -1,10 +1,9 @@
 """The two roles of API.md, as Django groups the service keeps in existence."""
 from django.contrib.auth.models import Group, Permission
 
-from dmc_transfers.permissions import roles_of
+from dmc_transfers.permissions import COORDINATORS, INTEGRATORS, roles_of
 
-COORDINATORS = "coordinators"
-INTEGRATORS = "integrators"
+__all__ = ["COORDINATORS", "INTEGRATORS", "ensure_role_groups", "is_coordinator", "user_roles"]
 
 # Model permissions coordinators need in the admin: run the fleet and the
 # bookings, read the audit trail and notifications. Nothing on users or groups.

@@ -10,9 +10,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors
 from bookings.api import examples
-from bookings.api.representation import transfer_representation, transfer_row_query, transfer_rows
+from bookings.api.availability import available_vehicle_rows
+from bookings.api.representation import transfer_detail, transfer_representation, transfer_row_query, transfer_rows
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -29,7 +29,19 @@ from bookings.roles import is_coordinator
 from bookings.services import book_transfer, change_status
 from dmc_transfers.openapi import problems
 from dmc_transfers.serializer_fields import represent_datetime
-from fleet.api.representation import vehicle_rows
+
+
+# The largest id a BIGINT holds: a longer path id matches nothing (and SQLite could not bind it).
+MAX_ID = 2**63 - 1
+
+
+def visible_owner(user):
+    """The one rule of who sees which transfers: ``None`` for everyone's (coordinators), else the user's own id.
+
+    Lists, filters, detail and status changes all apply it, so another
+    integrator's transfer is a 404 everywhere.
+    """
+    return None if is_coordinator(user) else user.pk
 
 
 @extend_schema_view(
@@ -73,30 +85,24 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        """The one place that decides which transfers a user sees: integrators only their own.
-
-        Lists, filters, detail and status changes all go through it, so
-        another integrator's transfer is a 404 everywhere.
-        """
+        """Transfers this user sees (``visible_owner``), by pickup time then id."""
         queryset = Transfer.objects.order_by("pickup_time", "id")
-        user = self.request.user
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return queryset.none()
-        if is_coordinator(user):
-            return queryset
-        return queryset.filter(created_by=user)
+        owner_id = visible_owner(self.request.user)
+        return queryset if owner_id is None else queryset.filter(created_by_id=owner_id)
 
     def list(self, request):
         page = self.paginate_queryset(transfer_row_query(self.filter_queryset(self.get_queryset())))
         return self.get_paginated_response(transfer_rows(page))
 
     def retrieve(self, request, pk=None):
-        # DRF's get_object, read as rows; no list filters (they cost a FilterSet
-        # per request) and no object-level permissions to check.
-        found = transfer_rows(transfer_row_query(self.get_queryset().filter(pk=pk)))
-        if not found:
+        # DRF's get_object in one statement (README, Performance); no list
+        # filters and no object-level permissions to check.
+        found = transfer_detail(int(pk), owner_id=visible_owner(request.user)) if int(pk) <= MAX_ID else None
+        if found is None:
             raise Http404("No Transfer matches the given query.")
-        return Response(found[0])
+        return Response(found)
 
     @idempotent
     def create(self, request):
@@ -138,7 +144,7 @@ class AvailabilityView(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         pickup_at, pax_count = query.validated_data["pickup_at"], query.validated_data["pax_count"]
-        vehicles = vehicle_rows(selectors.available_vehicles(pickup_at=pickup_at, pax_count=pax_count))
+        vehicles = available_vehicle_rows(pickup_at=pickup_at, pax_count=pax_count)
         answer = {
             "pickup_at": represent_datetime(pickup_at),
             "pax_count": pax_count,

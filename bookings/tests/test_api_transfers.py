@@ -315,7 +315,7 @@ def test_transfer_list_queries_do_not_grow_with_page_size(coordinator_api, at, d
         assert len(coordinator_api.get("/transfers?page_size=40").json()["results"]) == 32
 
 
-def test_transfer_detail_costs_four_queries(coordinator_api, at, django_assert_num_queries):
+def test_transfer_detail_costs_two_queries(coordinator_api, at, django_assert_num_queries):
     transfer = TransferFactory(pickup_time=at())
-    with django_assert_num_queries(4):  # key, roles, the transfer, its history
+    with django_assert_num_queries(2):  # the key with its user and roles, the transfer with its history
         assert coordinator_api.get(f"/transfers/{transfer.pk}").status_code == 200

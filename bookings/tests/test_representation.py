@@ -2,7 +2,13 @@
 import pytest
 from django.test import override_settings
 
-from bookings.api.representation import transfer_representation, transfer_row_query, transfer_rows, with_history
+from bookings.api.representation import (
+    transfer_detail,
+    transfer_representation,
+    transfer_row_query,
+    transfer_rows,
+    with_history,
+)
 from bookings.api.serializers import TransferSerializer
 from bookings.models import Transfer
 from bookings.services import book_transfer, change_status
@@ -36,6 +42,23 @@ def test_transfer_rows_match_the_serializer(transfers):
 def test_a_written_transfer_matches_the_serializer(transfers):
     for transfer in transfers:
         assert transfer_representation(transfer) == TransferSerializer(transfer).data
+
+
+def test_the_detail_statement_matches_the_serializer(transfers):
+    for transfer in transfers:
+        assert transfer_detail(transfer.pk) == TransferSerializer(transfer).data
+        assert transfer_detail(transfer.pk, owner_id=transfer.created_by_id) == TransferSerializer(transfer).data
+
+
+def test_the_detail_statement_keeps_to_the_owner(transfers, other_integrator):
+    assert transfer_detail(transfers[0].pk, owner_id=other_integrator.pk) is None
+    assert transfer_detail(max(t.pk for t in transfers) + 1) is None
+
+
+def test_a_transfer_without_history_has_an_empty_one(transfers):
+    transfer = transfers[0]
+    transfer.status_history.all().delete()
+    assert transfer_detail(transfer.pk)["status_history"] == []
 
 
 def test_no_rows_need_no_history_query(db, django_assert_num_queries):
