@@ -4,8 +4,12 @@ DRF quietly falls back to the default for a bad ``page_size`` and answers a
 bad ``page`` with 404; the contract wants a 400 naming the parameter, and a
 404 only for a page past the end.
 """
+from django.core.paginator import InvalidPage, Paginator
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+
+# No page starts further in than a BIGINT counts (a longer offset could not be bound).
+MAX_OFFSET = 2**63 - 1
 
 
 def positive_int_param(request, name):
@@ -30,3 +34,23 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if request.query_params.get(self.page_query_param) in self.last_page_strings:
             return paginator.num_pages
         return positive_int_param(request, self.page_query_param) or 1
+
+    def paginate_read(self, request, read_page, count):
+        """A page read with its total in one statement: ``read_page(offset, limit) -> (rows, total)``.
+
+        ``count()`` runs only for ``page=last``, which needs the total first.
+        The page and its links are DRF's, as ``paginate_queryset`` makes them.
+        """
+        self.request = request
+        size = self.get_page_size(request)
+        number = self.get_page_number(request, Paginator(range(count()), size) if self._wants_last(request) else None)
+        offset = (number - 1) * size
+        rows, total = read_page(offset, size) if offset <= MAX_OFFSET else ([], 0)
+        try:
+            self.page = Paginator(range(total), size).page(number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from exc
+        return rows
+
+    def _wants_last(self, request):
+        return request.query_params.get(self.page_query_param) in self.last_page_strings

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from bookings.api import examples
 from bookings.api.availability import available_vehicle_rows
-from bookings.api.representation import transfer_detail, transfer_representation, transfer_row_query, transfer_rows
+from bookings.api.representation import transfer_representation
+from bookings.api.transfer_reads import transfer_detail, transfer_page
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -93,8 +94,11 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return queryset if owner_id is None else queryset.filter(created_by_id=owner_id)
 
     def list(self, request):
-        page = self.paginate_queryset(transfer_row_query(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(transfer_rows(page))
+        transfers = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_read(
+            request, lambda offset, limit: transfer_page(transfers, offset, limit), transfers.count
+        )
+        return self.get_paginated_response(page)
 
     def retrieve(self, request, pk=None):
         # DRF's get_object in one statement (README, Performance); no list

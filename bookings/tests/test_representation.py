@@ -2,13 +2,8 @@
 import pytest
 from django.test import override_settings
 
-from bookings.api.representation import (
-    transfer_detail,
-    transfer_representation,
-    transfer_row_query,
-    transfer_rows,
-    with_history,
-)
+from bookings.api.representation import transfer_representation, with_history
+from bookings.api.transfer_reads import transfer_detail, transfer_page
 from bookings.api.serializers import TransferSerializer
 from bookings.models import Transfer
 from bookings.services import book_transfer, change_status
@@ -34,11 +29,6 @@ def transfers(zone, booking, coordinator):
     return Transfer.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
 
 
-def test_transfer_rows_match_the_serializer(transfers):
-    expected = TransferSerializer(transfers.prefetch_related("status_history"), many=True).data
-    assert transfer_rows(transfer_row_query(transfers)) == expected
-
-
 def test_a_written_transfer_matches_the_serializer(transfers):
     for transfer in transfers:
         assert transfer_representation(transfer) == TransferSerializer(transfer).data
@@ -53,6 +43,14 @@ def test_the_detail_statement_matches_the_serializer(transfers):
 def test_the_detail_statement_keeps_to_the_owner(transfers, other_integrator):
     assert transfer_detail(transfers[0].pk, owner_id=other_integrator.pk) is None
     assert transfer_detail(max(t.pk for t in transfers) + 1) is None
+
+
+def test_a_page_statement_matches_the_serializer(transfers):
+    ordered = transfers.order_by("pickup_time", "id")
+    expected = TransferSerializer(ordered.prefetch_related("status_history"), many=True).data
+    assert transfer_page(ordered, 0, 10) == (expected, 2)
+    assert transfer_page(ordered, 1, 1) == (expected[1:], 2)
+    assert transfer_page(ordered, 2, 1) == ([], 0)
 
 
 def test_a_transfer_without_history_has_an_empty_one(transfers):

@@ -1,0 +1,95 @@
+"""Transfers with their histories in one hand-written statement (``dmc_transfers.sql``).
+
+``GET /transfers/{id}`` is the transfer joined to its history; a page of
+``GET /transfers`` is the page's ids (with the total, a window ``COUNT``)
+joined to the transfers and their histories. One round trip each, where the
+ORM needs two and three. ``TransferSerializer`` stays the reference: the
+tests check both give the same representation.
+"""
+import functools
+
+from django.db.models import Count, Window
+
+from bookings.api.representation import TRANSFER_COLUMNS, TRANSFER_DATETIMES
+from bookings.api.serializers import StatusHistorySerializer
+from bookings.models import Transfer, TransferStatusHistory
+from dmc_transfers.rows import as_dicts, represent_stored
+from dmc_transfers.sql import column, fetch_all, stored_text, table
+
+HISTORY_FIELDS = tuple(StatusHistorySerializer.Meta.fields)
+
+
+class TransferReads:
+    def __init__(self):
+        history = TransferStatusHistory
+
+        def picked(model, names, alias, datetimes):
+            return [stored_text(column(model, n, alias)) if n in datetimes else column(model, n, alias) for n in names]
+
+        selected = ", ".join([
+            *picked(Transfer, TRANSFER_COLUMNS, "t", TRANSFER_DATETIMES),
+            column(history, "id", "h"),
+            *picked(history, HISTORY_FIELDS, "h", ("changed_at",)),
+        ])
+        with_history = (
+            f"LEFT JOIN {table(history)} h ON {column(history, 'transfer', 'h')} = {column(Transfer, 'id', 't')}"
+        )
+        history_order = f"{column(history, 'changed_at', 'h')}, {column(history, 'id', 'h')}"
+        self.detail = (
+            f"SELECT {selected} FROM {table(Transfer)} t {with_history} WHERE {column(Transfer, 'id', 't')} = %s"
+        )
+        self.owned = f" AND {column(Transfer, 'created_by', 't')} = %s"
+        self.detail_order = f" ORDER BY {history_order}"
+        # The list's order (``TransferViewSet.get_queryset``): pickup time, then id.
+        self.page = (
+            f"SELECT p.total, {selected} FROM ({{ids}}) p "
+            f"JOIN {table(Transfer)} t ON {column(Transfer, 'id', 't')} = p.id {with_history} "
+            f"ORDER BY {column(Transfer, 'pickup_time', 't')}, {column(Transfer, 'id', 't')}, {history_order}"
+        )
+
+    def one(self, pk, owner_id):
+        if owner_id is None:
+            found = fetch_all(self.detail + self.detail_order, [pk])
+        else:
+            found = fetch_all(self.detail + self.owned + self.detail_order, [pk, owner_id])
+        transfers = _assembled(found, skip=0)
+        return transfers[0] if transfers else None
+
+    def page_of(self, queryset, offset, limit):
+        ids = queryset.values_list("id").annotate(total=Window(Count("id")))[offset : offset + limit]
+        sql, params = ids.query.sql_with_params()
+        found = fetch_all(self.page.replace("{ids}", sql, 1), params)
+        return _assembled(found, skip=1), (found[0][0] if found else 0)
+
+
+def _assembled(found, skip):
+    """Joined rows (``skip`` leading columns, then transfer, history id, history) as transfers with histories."""
+    width = len(TRANSFER_COLUMNS)
+    transfers = {}
+    for row in found:
+        values = row[skip:]
+        transfer = transfers.get(values[0])
+        if transfer is None:
+            transfer = as_dicts([values[:width]], TRANSFER_COLUMNS, TRANSFER_DATETIMES)[0]
+            transfer["status_history"] = []
+            transfers[values[0]] = transfer
+        if values[width] is not None:  # LEFT JOIN: a transfer without history has one row of NULLs
+            change = dict(zip(HISTORY_FIELDS, values[width + 1 :], strict=True))
+            change["changed_at"] = represent_stored(change["changed_at"])
+            transfer["status_history"].append(change)
+    return list(transfers.values())
+
+
+@functools.cache
+def _reads():
+    return TransferReads()
+
+
+def transfer_detail(pk, *, owner_id=None):
+    """Transfer ``pk`` with its history, or ``None``; only ``owner_id``'s when given."""
+    return _reads().one(pk, owner_id)
+
+
+def transfer_page(queryset, offset, limit):
+    """``(transfers, total)``: ``limit`` transfers of ``queryset`` from ``offset``, and how many it holds."""
+    return _reads().page_of(queryset, offset, limit)
