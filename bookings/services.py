@@ -222,12 +222,13 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
     note = clean_text(note)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise Invalid.field("note", f"Ensure this field has no more than {NOTE_MAX_LENGTH} characters.")
-    return in_new_transaction(partial(_change_locked, transfer, target, by, driver_name, note))
+    work = partial(_change_locked, transfer, target, by, driver_name, note)
+    return in_new_transaction(work, vehicle_id=transfer.vehicle_id)
 
 
-def _change_locked(transfer, target, by, driver_name, note):
+def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     """``change_status``'s work, inside its transaction."""
-    locked = lock_transfer(Transfer, transfer.pk)
+    locked = lock_transfer(Transfer, transfer.pk, vehicle_id)
     if locked is None:
         raise NotFound(f"Transfer {transfer.pk} does not exist.")
     allowed = Transfer.allowed_targets(locked.status)
@@ -249,7 +250,8 @@ def _change_locked(transfer, target, by, driver_name, note):
         locked.driver_name = driver_name
     from_status = locked.status
     locked.transition_method(target)()
-    locked.save()
+    # Transitions move the status and nothing else (models.py).
+    locked.save(update_fields=["status", "driver_name", "updated_at"])
     _record_change(locked, from_status=from_status, by=by, note=note)
     return locked
 
@@ -267,15 +269,17 @@ def amend_transfer(*, transfer, by, **changes):
     return in_new_transaction(partial(_amend_locked, transfer, changes))
 
 
-def _amend_locked(transfer, changes):
-    """``amend_transfer``'s work, inside its transaction."""
-    current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
+def _amend_locked(transfer, changes, vehicle_id):
+    """``amend_transfer``'s work, inside its transaction (``vehicle_id``: where it moved, on a retry)."""
+    current = vehicle_id
+    if current is None:
+        current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
     if current is None:
         raise NotFound(f"Transfer {transfer.pk} does not exist.")
     vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
     locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if locked.vehicle_id != current:
-        raise TransferMoved(transfer.pk)
+        raise TransferMoved(transfer.pk, locked.vehicle_id)
     if locked.status not in OPEN_STATUSES:
         raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
     moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
