@@ -13,6 +13,7 @@ from bookings.choices import TransferStatus as S
 from bookings.models import Transfer
 from bookings.services import amend_transfer, book_transfer, change_status
 from bookings.tests.factories import TransferFactory
+from bookings.tests.threads import run_together
 from dmc_transfers.errors import Conflict, Invalid
 from dmc_transfers.tests.api_fixtures import assert_problem
 from fleet.tests.factories import VehicleFactory
@@ -27,29 +28,6 @@ def post(client, body, key):
 
 def confirm(client, transfer):
     return client.patch(f"/transfers/{transfer.pk}/status", {"status": "CONFIRMED"}, format="json")
-
-
-def in_threads(jobs):
-    """Start every job at once, each on its own connection; what each returned or raised."""
-    start = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            start.wait()
-            results[index] = job()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 # --- Statement budgets ---------------------------------------------------------------------
@@ -99,7 +77,7 @@ def test_concurrent_keyed_bookings_with_one_reference_create_one(api, integrator
     vehicles = VehicleFactory.create_batch(6)
     clients = [api(integrator) for _ in vehicles]
     bodies = [{**body, "vehicle_id": v.id, "client_reference": "SAME"} for v in vehicles]
-    answers = in_threads([lambda i=i: post(clients[i], bodies[i], f"key-{i}") for i in range(len(vehicles))])
+    answers = run_together([lambda i=i: post(clients[i], bodies[i], f"key-{i}") for i in range(len(vehicles))])
     assert sorted(a.status_code for a in answers) == [201] + [409] * 5
     for answer in answers:
         if answer.status_code == 409:
@@ -139,7 +117,7 @@ def test_a_reference_refused_by_the_unique_index_leaves_the_callers_transaction_
                 book_transfer(**{**booking, "vehicle_id": second_vehicle.id, "client_reference": "SAME"})
             return refused.value.code, Transfer.objects.count()
 
-    assert in_threads([first, second]) == [None, ("duplicate_client_reference", 1)]
+    assert run_together([first, second]) == [None, ("duplicate_client_reference", 1)]
 
 
 # --- Confirmation --------------------------------------------------------------------------
