@@ -30,35 +30,49 @@ def lock_vehicles(vehicle_ids):
 class TransferMoved(Exception):
     """The transfer changed vehicle between reading it and locking that vehicle."""
 
+    def __init__(self, transfer_id, vehicle_id):
+        super().__init__(transfer_id)
+        # Where the locked transfer was found: the next attempt locks that vehicle.
+        self.vehicle_id = vehicle_id
 
-def lock_transfer(model, transfer_id):
+
+def lock_transfer(model, transfer_id, vehicle_id=None):
     """Lock a transfer and its vehicle, vehicle first; ``None`` if it is gone.
 
-    The vehicle id is read without a lock and re-checked once the transfer is
-    locked. If an amendment moved it in between, we hold the wrong vehicle,
-    and locking the right one now could break the id order and deadlock:
-    ``TransferMoved`` is raised instead, so the caller's transaction ends
-    (releasing the lock) and ``in_new_transaction`` starts it again.
+    ``vehicle_id`` is the transfer's vehicle as the caller last read it; it
+    is read here, without a lock, when the caller has none. Either way it is
+    re-checked once the transfer is locked. If an amendment moved it in
+    between, we hold the wrong vehicle, and locking the right one now could
+    break the id order and deadlock: ``TransferMoved`` is raised instead, so
+    the caller's transaction ends (releasing the lock) and
+    ``in_new_transaction`` starts it again.
     """
     _require_transaction()
-    vehicle_id = model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
     if vehicle_id is None:
-        return None
-    vehicle = lock_vehicles([vehicle_id])[vehicle_id]
+        vehicle_id = model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
+        if vehicle_id is None:
+            return None
+    vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
     # No select_related here: FOR UPDATE on a join locks the joined vehicle
     # too, which would be the new one, out of order, if the transfer moved.
-    transfer = model.objects.select_for_update().get(pk=transfer_id)
+    transfer = model.objects.select_for_update().filter(pk=transfer_id).first()
+    if transfer is None:
+        return None
     if transfer.vehicle_id != vehicle_id:
-        raise TransferMoved(transfer_id)
+        raise TransferMoved(transfer_id, transfer.vehicle_id)
     transfer.vehicle = vehicle
     return transfer
 
 
-def in_new_transaction(work):
-    """``work()`` in a transaction of its own, started again whenever the transfer moved under it."""
+def in_new_transaction(work, *, vehicle_id=None):
+    """``work(vehicle_id)`` in a transaction of its own, started again whenever the transfer moved under it.
+
+    ``vehicle_id`` is the transfer's vehicle as the caller last read it
+    (``None``: not known); after a move, the one the transfer moved to.
+    """
     while True:
         try:
             with transaction.atomic():
-                return work()
-        except TransferMoved:
-            continue
+                return work(vehicle_id)
+        except TransferMoved as moved:
+            vehicle_id = moved.vehicle_id

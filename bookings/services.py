@@ -3,6 +3,7 @@
 The API, the admin and the commands all call these; none repeats a rule.
 They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
 """
+from contextlib import nullcontext
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,6 @@ from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
 from dmc_transfers.localtime import to_local
 from dmc_transfers.text import clean_text
-from fleet.models import Vehicle
 
 NOTE_MAX_LENGTH = 500
 DRIVER_NAME_MAX_LENGTH = 120
@@ -65,8 +65,12 @@ def _normalize(transfer):
     transfer.flight_number = normalize_flight_number(transfer.flight_number)
 
 
-def _field_errors(transfer, *, check_horizon, now):
-    """Every field-level problem of ``transfer`` at once, keyed as the API names fields."""
+def _field_errors(transfer, *, vehicle, check_horizon, now):
+    """Every field-level problem of ``transfer`` at once, keyed as the API names fields.
+
+    ``vehicle`` is the transfer's vehicle as the caller locked it, ``None`` if
+    there is no such vehicle: the lock's read doubles as the existence check.
+    """
     errors = {}
     try:
         transfer.full_clean(
@@ -78,7 +82,7 @@ def _field_errors(transfer, *, check_horizon, now):
         problem = horizon_error(transfer.pickup_time, now)
         if problem:
             errors["pickup_time"] = [problem]
-    if transfer.vehicle_id is None or not Vehicle.objects.filter(pk=transfer.vehicle_id).exists():
+    if vehicle is None:
         errors["vehicle_id"] = [f"Vehicle {transfer.vehicle_id} does not exist."]
     return errors
 
@@ -122,7 +126,7 @@ def ensure_vehicle_free(*, vehicle, at, exclude_transfer_id=None):
 
 
 def _record_change(transfer, *, from_status, by, note=None):
-    TransferStatusHistory.objects.create(
+    return TransferStatusHistory.objects.create(
         transfer=transfer,
         from_status=from_status,
         to_status=transfer.status,
@@ -132,7 +136,16 @@ def _record_change(transfer, *, from_status, by, note=None):
 
 
 def _save_reference_safely(transfer):
-    """Save; a concurrent twin that won the unique (creator, reference) race is a 409."""
+    """Save; a concurrent twin that won the unique (creator, reference) race is a 409.
+
+    Only a reference can collide (the unique index lets NULLs repeat), and
+    only then is the save wrapped in a savepoint: Django dooms the enclosing
+    transaction when a save fails, and a caller that goes on after the 409
+    (the admin re-renders its form) needs that transaction intact.
+    """
+    if transfer.client_reference is None:
+        transfer.save()
+        return
     try:
         with transaction.atomic():
             transfer.save()
@@ -140,6 +153,18 @@ def _save_reference_safely(transfer):
         if "transfer_client_reference_uniq" in str(exc):
             raise _duplicate_reference(transfer.client_reference) from exc
         raise
+
+
+def _joined_transaction():
+    """The caller's transaction if there is one (the Idempotency-Key's, the admin's), else a new one.
+
+    Booking refuses only before its first write (a duplicate reference's
+    refused INSERT has its own savepoint), so a caller that goes on after a
+    refusal finds its transaction as it was: a savepoint around the whole
+    booking would cost two round trips for nothing, and ``savepoint=False``
+    would doom the caller's transaction on every refusal.
+    """
+    return nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic()
 
 
 # --- Use cases ------------------------------------------------------------------
@@ -157,19 +182,30 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
         raise TypeError(f"book_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
     transfer = Transfer(vehicle_id=vehicle_id, pickup_time=pickup_time, created_by=by, **details)
     _normalize(transfer)
-    errors = _field_errors(transfer, check_horizon=True, now=timezone.now())
-    if errors:
-        raise Invalid(errors)
-    with transaction.atomic():
-        vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
-        if vehicle is None:
-            raise Invalid.field("vehicle_id", f"Vehicle {vehicle_id} does not exist.")
+    with _joined_transaction():
+        vehicle = lock_vehicles([vehicle_id]).get(vehicle_id) if vehicle_id is not None else None
+        errors = _field_errors(transfer, vehicle=vehicle, check_horizon=True, now=timezone.now())
+        if errors:
+            raise Invalid(errors)
         _check_capacity(transfer, vehicle)
         _check_client_reference(transfer)
         ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
         _save_reference_safely(transfer)
-        _record_change(transfer, from_status=None, by=by)
+        first = _record_change(transfer, from_status=None, by=by)
+    _hand_over_history(transfer, [first])
     return transfer
+
+
+def _hand_over_history(transfer, changes):
+    """Attach ``changes`` as ``transfer``'s prefetched ``status_history``, as ``prefetch_related`` would.
+
+    A new transfer's whole history is the row just written, so whoever shows
+    it (the 201 body, the serializer) needs no query to read it back.
+    """
+    history = transfer.status_history.all()
+    history._result_cache = changes
+    history._prefetch_done = True
+    transfer._prefetched_objects_cache = {"status_history": history}
 
 
 def change_status(*, transfer, target, by, driver_name=None, note=None):
@@ -186,12 +222,13 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
     note = clean_text(note)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise Invalid.field("note", f"Ensure this field has no more than {NOTE_MAX_LENGTH} characters.")
-    return in_new_transaction(partial(_change_locked, transfer, target, by, driver_name, note))
+    work = partial(_change_locked, transfer, target, by, driver_name, note)
+    return in_new_transaction(work, vehicle_id=transfer.vehicle_id)
 
 
-def _change_locked(transfer, target, by, driver_name, note):
+def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     """``change_status``'s work, inside its transaction."""
-    locked = lock_transfer(Transfer, transfer.pk)
+    locked = lock_transfer(Transfer, transfer.pk, vehicle_id)
     if locked is None:
         raise NotFound(f"Transfer {transfer.pk} does not exist.")
     allowed = Transfer.allowed_targets(locked.status)
@@ -213,7 +250,8 @@ def _change_locked(transfer, target, by, driver_name, note):
         locked.driver_name = driver_name
     from_status = locked.status
     locked.transition_method(target)()
-    locked.save()
+    # Transitions move the status and nothing else (models.py).
+    locked.save(update_fields=["status", "driver_name", "updated_at"])
     _record_change(locked, from_status=from_status, by=by, note=note)
     return locked
 
@@ -231,27 +269,27 @@ def amend_transfer(*, transfer, by, **changes):
     return in_new_transaction(partial(_amend_locked, transfer, changes))
 
 
-def _amend_locked(transfer, changes):
-    """``amend_transfer``'s work, inside its transaction."""
-    current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
+def _amend_locked(transfer, changes, vehicle_id):
+    """``amend_transfer``'s work, inside its transaction (``vehicle_id``: where it moved, on a retry)."""
+    current = vehicle_id
+    if current is None:
+        current = Transfer.objects.filter(pk=transfer.pk).values_list("vehicle_id", flat=True).first()
     if current is None:
         raise NotFound(f"Transfer {transfer.pk} does not exist.")
     vehicles = lock_vehicles([current, changes.get("vehicle_id", current)])
     locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if locked.vehicle_id != current:
-        raise TransferMoved(transfer.pk)
+        raise TransferMoved(transfer.pk, locked.vehicle_id)
     if locked.status not in OPEN_STATUSES:
         raise Conflict(f"A transfer in status {locked.status} cannot be amended.", code="transfer_closed")
     moved_time = "pickup_time" in changes and changes["pickup_time"] != locked.pickup_time
     for name, value in changes.items():
         setattr(locked, name, value)
     _normalize(locked)
-    errors = _field_errors(locked, check_horizon=moved_time, now=timezone.now())
+    vehicle = vehicles.get(locked.vehicle_id)
+    errors = _field_errors(locked, vehicle=vehicle, check_horizon=moved_time, now=timezone.now())
     if errors:
         raise Invalid(errors)
-    vehicle = vehicles.get(locked.vehicle_id)
-    if vehicle is None:
-        raise Invalid.field("vehicle_id", f"Vehicle {locked.vehicle_id} does not exist.")
     _check_capacity(locked, vehicle)
     _check_client_reference(locked)
     if moved_time or locked.vehicle_id != current:

@@ -1,4 +1,6 @@
 """Writing the confirmation notice. Delivery lives in ``delivery.py``."""
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -33,14 +35,21 @@ def write_confirmation_notification(*, transfer):
     """Write the transfer's TRANSFER_CONFIRMED notice once; return it (new or existing).
 
     Safe to call from the on-commit hook and from the delivery sweep at the
-    same time: the unique (transfer, kind) constraint lets only one row in.
+    same time: the unique (transfer, kind) constraint lets only one row in,
+    so the INSERT is tried first and a refusal means the row exists.
     """
     kind = NotificationKind.TRANSFER_CONFIRMED
-    existing = Notification.objects.filter(transfer=transfer, kind=kind).first()
-    if existing is not None:
-        return existing
     try:
-        with transaction.atomic():
+        with _contained():
             return Notification.objects.create(transfer=transfer, kind=kind, **confirmation_content(transfer))
     except IntegrityError:
         return Notification.objects.get(transfer=transfer, kind=kind)
+
+
+def _contained():
+    """A savepoint inside a caller's transaction, which a refused INSERT would otherwise doom.
+
+    In autocommit (the on-commit hook) the INSERT is a transaction of its
+    own: wrapping it in ``atomic()`` would only add round trips.
+    """
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()

@@ -13,22 +13,23 @@ from notifications.services import write_confirmation_notification
 logger = logging.getLogger(__name__)
 
 
-def _write_after_commit(transfer_id):
+def _write_after_commit(transfer):
     # The change is committed already; a failure here must not undo or fail
     # it. The delivery sweep writes whatever this hook could not.
     try:
-        transfer = Transfer.objects.select_related("vehicle").get(pk=transfer_id)
         write_confirmation_notification(transfer=transfer)
     except DatabaseError as exc:  # an outage, not a bug: no traceback
         logger.warning(
-            "Could not write the confirmation notification of transfer %s (%s); the sweep will.", transfer_id, exc
+            "Could not write the confirmation notification of transfer %s (%s); the sweep will.", transfer.pk, exc
         )
     except Exception:
-        logger.exception("Could not write the confirmation notification of transfer %s; the sweep will.", transfer_id)
+        logger.exception("Could not write the confirmation notification of transfer %s; the sweep will.", transfer.pk)
 
 
 @receiver(post_transition, sender=Transfer, dispatch_uid="notifications.on_transfer_confirmed")
 def on_transfer_confirmed(sender, instance, target, **kwargs):
     # An unsaved transfer (a pure lifecycle check) has nothing to notify about.
+    # The instance is the one change_status saved, its locked vehicle attached:
+    # what commits is what the notice says, with no need to read it back.
     if target == TransferStatus.CONFIRMED and instance.pk is not None:
-        transaction.on_commit(partial(_write_after_commit, instance.pk))
+        transaction.on_commit(partial(_write_after_commit, instance))

@@ -12,15 +12,30 @@ from dmc_transfers.serializer_fields import represent_datetime
 
 TRANSFER_COLUMNS = tuple(name for name in TRANSFER_FIELDS if name != "status_history")
 TRANSFER_DATETIMES = ("pickup_time", "created_at", "updated_at")
-HISTORY_FIELDS = ("transfer_id", *StatusHistorySerializer.Meta.fields)
+HISTORY_COLUMNS = tuple(StatusHistorySerializer.Meta.fields)
+HISTORY_FIELDS = ("transfer_id", *HISTORY_COLUMNS)
 
 
 def transfer_representation(transfer):
-    """One transfer instance (as a service just wrote it), with its history."""
+    """One transfer instance (as a service just wrote it), with its history.
+
+    A history the service handed over as prefetched (``book_transfer`` does:
+    the one row it wrote) is shown as it is, without a query.
+    """
     row = {name: getattr(transfer, name) for name in TRANSFER_COLUMNS}
     for name in TRANSFER_DATETIMES:
         row[name] = represent_datetime(row[name])
-    return with_history([row])[0]
+    history = getattr(transfer, "_prefetched_objects_cache", {}).get("status_history")
+    if history is None:
+        return with_history([row])[0]
+    row["status_history"] = [_history_row(change) for change in history]
+    return row
+
+
+def _history_row(change):
+    row = {name: getattr(change, name) for name in HISTORY_COLUMNS}
+    row["changed_at"] = represent_datetime(row["changed_at"])
+    return row
 
 
 def with_history(transfers):

@@ -118,8 +118,9 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):
-        # Visible to this user (else 404), read narrow: change_status locks and re-reads it.
-        transfer = get_object_or_404(self.get_queryset().only("pk"), pk=pk)
+        # Visible to this user (else 404), read narrow: change_status locks and
+        # re-reads it, starting from this vehicle_id (re-checked under the lock).
+        transfer = get_object_or_404(self.get_queryset().only("pk", "vehicle_id"), pk=pk)
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = serializer.validated_data["status"]

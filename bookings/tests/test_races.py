@@ -12,33 +12,11 @@ from bookings.models import Transfer
 from bookings.rules import is_within_window
 from bookings.services import amend_transfer, book_transfer, change_status
 from bookings.tests.factories import TransferFactory
+from bookings.tests.threads import run_together
 from dmc_transfers.errors import Conflict
 from fleet.tests.factories import VehicleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.timeout(60)]
-
-
-def run_together(jobs):
-    """Start every job at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def busy_pairs(vehicle):

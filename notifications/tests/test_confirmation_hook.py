@@ -54,3 +54,11 @@ def test_a_failing_hook_is_logged_and_the_change_stands(pending, coordinator, mo
     assert result.status == S.CONFIRMED
     assert not Notification.objects.exists()
     assert "the sweep will" in caplog.text
+
+
+def test_an_existing_notice_is_returned_and_the_callers_transaction_goes_on(pending, coordinator):
+    change_status(transfer=pending, target=S.CONFIRMED, by=coordinator)
+    with transaction.atomic():
+        again = write_confirmation_notification(transfer=pending)
+        assert Notification.objects.filter(transfer=pending).count() == 1
+    assert again == Notification.objects.get()

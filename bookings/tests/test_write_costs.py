@@ -1,0 +1,149 @@
+"""What a keyed booking and a confirmation cost, and the shortcuts behind that cost stay correct.
+
+Transactional tests (real BEGIN/COMMIT, on-commit hooks run) against MySQL;
+races with real threads, each on its own connection.
+"""
+import json
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from bookings.choices import TransferStatus as S
+from bookings.models import Transfer
+from bookings.services import amend_transfer, book_transfer, change_status
+from bookings.tests.factories import TransferFactory
+from bookings.tests.threads import run_together
+from dmc_transfers.errors import Conflict, Invalid
+from dmc_transfers.tests.api_fixtures import assert_problem
+from fleet.tests.factories import VehicleFactory
+from notifications.models import Notification
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+def post(client, body, key):
+    return client.post("/transfers", json.dumps(body), content_type="application/json", headers={"Idempotency-Key": key})
+
+
+def confirm(client, transfer):
+    return client.patch(f"/transfers/{transfer.pk}/status", {"status": "CONFIRMED"}, format="json")
+
+
+# --- Statement budgets ---------------------------------------------------------------------
+
+
+def test_a_keyed_booking_costs_twelve_statements(api, coordinator, body, at, django_assert_num_queries):
+    client = api(coordinator)
+    assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
+    # Key, roles, GET_LOCK, BEGIN, the key's record, vehicle lock, busy check,
+    # transfer, its history row, the key's record, COMMIT, RELEASE_LOCK.
+    with django_assert_num_queries(12):
+        response = post(client, body, "counted")
+    assert response.status_code == 201
+
+
+def test_a_confirmation_costs_twelve_statements(api, coordinator, vehicle, at, django_assert_num_queries):
+    client = api(coordinator)
+    warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
+    assert confirm(client, warm_up).status_code == 200
+    # Key, roles, the transfer (visible? on which vehicle?), BEGIN, vehicle
+    # lock, transfer lock, busy check, UPDATE, history row, COMMIT, the
+    # notice (on commit), the history for the body.
+    with django_assert_num_queries(12):
+        response = confirm(client, counted)
+    assert response.status_code == 200
+
+
+# --- Booking joins its caller's transaction ------------------------------------------------
+
+
+def test_the_201_body_is_what_a_read_shows(coordinator_api, body):
+    created = post(coordinator_api, {**body, "client_reference": "R-1"}, "read-back")
+    assert created.status_code == 201
+    assert created.json() == coordinator_api.get(f"/transfers/{created.json()['id']}").json()
+
+
+def test_a_refused_booking_leaves_the_callers_transaction_usable(booking):
+    with transaction.atomic():
+        with pytest.raises(Invalid):
+            book_transfer(**{**booking, "pax_count": 50})
+        book_transfer(**booking)
+    assert Transfer.objects.count() == 1
+
+
+def test_concurrent_keyed_bookings_with_one_reference_create_one(api, integrator, body):
+    # Other vehicles, so no vehicle lock serialises them: only the unique index does.
+    vehicles = VehicleFactory.create_batch(6)
+    clients = [api(integrator) for _ in vehicles]
+    bodies = [{**body, "vehicle_id": v.id, "client_reference": "SAME"} for v in vehicles]
+    answers = run_together([lambda i=i: post(clients[i], bodies[i], f"key-{i}") for i in range(len(vehicles))])
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5
+    for answer in answers:
+        if answer.status_code == 409:
+            assert_problem(answer, 409, "duplicate_client_reference")
+    assert Transfer.objects.filter(client_reference="SAME").count() == 1
+
+
+def wait_for_waiting_insert():
+    """Until another session's INSERT of a transfer waits (on the unique index: nothing else blocks it)."""
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.processlist"
+                " WHERE db = %s AND command = 'Query' AND info LIKE 'INSERT INTO `bookings_transfer`%%'",
+                [connection.settings_dict["NAME"]],
+            )
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.02)
+    raise AssertionError("no INSERT waited")
+
+
+def test_a_reference_refused_by_the_unique_index_leaves_the_callers_transaction_usable(booking):
+    first_vehicle, second_vehicle = VehicleFactory.create_batch(2)
+    booked = threading.Event()
+
+    def first():
+        with transaction.atomic():
+            book_transfer(**{**booking, "vehicle_id": first_vehicle.id, "client_reference": "SAME"})
+            booked.set()
+            wait_for_waiting_insert()  # the second passed the reference check: ours is not committed yet
+
+    def second():
+        booked.wait(10)
+        with transaction.atomic():
+            with pytest.raises(Conflict) as refused:
+                book_transfer(**{**booking, "vehicle_id": second_vehicle.id, "client_reference": "SAME"})
+            return refused.value.code, Transfer.objects.count()
+
+    assert run_together([first, second]) == [None, ("duplicate_client_reference", 1)]
+
+
+# --- Confirmation --------------------------------------------------------------------------
+
+
+def test_a_confirmation_writes_one_notice_about_the_committed_transfer(coordinator_api, vehicle, at):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(), passenger_email="ada@example.com")
+    assert confirm(coordinator_api, transfer).status_code == 200
+    note = Notification.objects.get()
+    assert (note.transfer_id, note.kind, note.recipient) == (transfer.pk, "TRANSFER_CONFIRMED", "ada@example.com")
+    assert vehicle.plate in note.message
+
+
+def test_a_refused_confirmation_writes_no_notice(coordinator_api, vehicle, confirmed, at):
+    confirmed(at(minutes=30))
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    assert_problem(confirm(coordinator_api, transfer), 409, "vehicle_unavailable")
+    assert not Notification.objects.exists()
+
+
+def test_a_confirmation_from_a_stale_read_checks_the_vehicle_the_transfer_moved_to(coordinator, at):
+    old, new = VehicleFactory.create_batch(2)
+    stale = TransferFactory(vehicle=old, pickup_time=at())
+    amend_transfer(transfer=Transfer.objects.get(pk=stale.pk), by=coordinator, vehicle_id=new.id)
+    TransferFactory(vehicle=new, pickup_time=at(minutes=30), status=S.CONFIRMED)
+    with pytest.raises(Conflict) as refused:
+        change_status(transfer=stale, target=S.CONFIRMED, by=coordinator)
+    assert refused.value.code == "vehicle_unavailable"
+    assert Transfer.objects.get(pk=stale.pk).status == S.PENDING
