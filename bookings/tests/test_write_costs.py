@@ -33,24 +33,24 @@ def confirm(client, transfer):
 # --- Statement budgets ---------------------------------------------------------------------
 
 
-def test_a_keyed_booking_costs_twelve_statements(api, coordinator, body, at, django_assert_num_queries):
+def test_a_keyed_booking_costs_eleven_statements(api, coordinator, body, at, django_assert_num_queries):
     client = api(coordinator)
     assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
-    # Key, roles, GET_LOCK, BEGIN, the key's record, vehicle lock, busy check,
+    # The key (with user and roles), GET_LOCK, BEGIN, the key's record, vehicle lock, busy check,
     # transfer, its history row, the key's record, COMMIT, RELEASE_LOCK.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = post(client, body, "counted")
     assert response.status_code == 201
 
 
-def test_a_confirmation_costs_twelve_statements(api, coordinator, vehicle, at, django_assert_num_queries):
+def test_a_confirmation_costs_eleven_statements(api, coordinator, vehicle, at, django_assert_num_queries):
     client = api(coordinator)
     warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
     assert confirm(client, warm_up).status_code == 200
-    # Key, roles, the transfer (visible? on which vehicle?), BEGIN, vehicle
+    # The key (with user and roles), the transfer (visible? on which vehicle?), BEGIN, vehicle
     # lock, transfer lock, busy check, UPDATE, history row, COMMIT, the
     # notice (on commit), the history for the body.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = confirm(client, counted)
     assert response.status_code == 200
 
