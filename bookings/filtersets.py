@@ -3,10 +3,10 @@ import django_filters
 from bookings import selectors
 from bookings.choices import TransferStatus
 from bookings.models import Transfer
-from dmc_transfers.filters import CommaSeparatedChoiceFilter, IntegerFilter, IsoDateFilter
+from dmc_transfers.filters import CommaSeparatedChoiceFilter, FilterSet, IntegerFilter, IsoDateFilter
 
 
-class TransferFilterSet(django_filters.FilterSet):
+class TransferFilterSet(FilterSet):
     date = IsoDateFilter(method="filter_date", help_text="Local calendar day `YYYY-MM-DD` (00:00 to next 00:00).")
     status = CommaSeparatedChoiceFilter(
         choices=TransferStatus.choices, help_text="One status or a comma-separated list: `PENDING,CONFIRMED`."

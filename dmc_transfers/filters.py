@@ -38,3 +38,17 @@ class IsoDateFilter(django_filters.DateFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, input_formats=["%Y-%m-%d"], **kwargs)
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, building its form class once per FilterSet class.
+
+    django-filter builds a new form class (fields and all) on every request;
+    the filters are fixed per class, so the first one serves them all.
+    """
+
+    def get_form_class(self):
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class

@@ -1,11 +1,11 @@
 import django_filters
 
-from dmc_transfers.filters import IntegerFilter, StrictBooleanFilter
+from dmc_transfers.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fleet.choices import VehicleType
 from fleet.models import MAX_CAPACITY, Vehicle
 
 
-class VehicleFilterSet(django_filters.FilterSet):
+class VehicleFilterSet(FilterSet):
     is_active = StrictBooleanFilter(help_text="`true` or `false`.")
     vehicle_type = django_filters.ChoiceFilter(choices=VehicleType.choices)
     min_capacity = IntegerFilter(

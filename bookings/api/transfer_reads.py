@@ -13,7 +13,7 @@ from django.db.models import Count, Window
 from bookings.api.representation import TRANSFER_COLUMNS, TRANSFER_DATETIMES
 from bookings.api.serializers import StatusHistorySerializer
 from bookings.models import Transfer, TransferStatusHistory
-from dmc_transfers.rows import as_dicts, represent_stored
+from dmc_transfers.rows import as_dicts
 from dmc_transfers.sql import column, fetch_all, stored_text, table
 
 HISTORY_FIELDS = tuple(StatusHistorySerializer.Meta.fields)
@@ -65,19 +65,21 @@ class TransferReads:
 def _assembled(found, skip):
     """Joined rows (``skip`` leading columns, then transfer, history id, history) as transfers with histories."""
     width = len(TRANSFER_COLUMNS)
-    transfers = {}
+    heads, owners, changes = {}, [], []
     for row in found:
-        values = row[skip:]
-        transfer = transfers.get(values[0])
-        if transfer is None:
-            transfer = as_dicts([values[:width]], TRANSFER_COLUMNS, TRANSFER_DATETIMES)[0]
-            transfer["status_history"] = []
-            transfers[values[0]] = transfer
-        if values[width] is not None:  # LEFT JOIN: a transfer without history has one row of NULLs
-            change = dict(zip(HISTORY_FIELDS, values[width + 1 :], strict=True))
-            change["changed_at"] = represent_stored(change["changed_at"])
-            transfer["status_history"].append(change)
-    return list(transfers.values())
+        pk = row[skip]
+        if pk not in heads:
+            heads[pk] = row[skip : skip + width]
+        if row[skip + width] is not None:  # LEFT JOIN: a transfer without history has one row of NULLs
+            owners.append(pk)
+            changes.append(row[skip + width + 1 :])
+    transfers = as_dicts(heads.values(), TRANSFER_COLUMNS, TRANSFER_DATETIMES)
+    histories = {pk: [] for pk in heads}
+    for pk, change in zip(owners, as_dicts(changes, HISTORY_FIELDS, ("changed_at",)), strict=True):
+        histories[pk].append(change)
+    for transfer, history in zip(transfers, histories.values(), strict=True):
+        transfer["status_history"] = history
+    return transfers
 
 
 @functools.cache
