@@ -1,4 +1,5 @@
 """Serializer fields for the DMC's local time (API.md, "Time")."""
+import copy
 import datetime as dt
 
 from django.db import models
@@ -54,9 +55,21 @@ class LocalDateTimeField(serializers.DateTimeField):
 
 
 class ApiModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose datetimes follow the local-time rules."""
+    """A ModelSerializer whose datetimes follow the local-time rules, its fields built once per class.
+
+    DRF builds a ModelSerializer's fields from the model (introspection,
+    validators, keyword arguments) for every instance, i.e. on every request;
+    they depend on the class alone, so each instance gets copies of the first
+    build, the way DRF already copies declared fields.
+    """
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: LocalDateTimeField,
     }
+
+    def get_fields(self):
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
