@@ -11,13 +11,12 @@ from bookings.rules import window_bounds
 
 def _queries(pickup_at, vehicle_id, day):
     window_start, window_end = window_bounds(pickup_at)
-    conflict = selectors.busy_transfers(vehicle_ids=[vehicle_id], at=pickup_at).query.exists()
     day_list = selectors.transfers_on(day=day).values("id")  # the list view reads whole rows; same plan
     day_page = selectors.transfers_on(day=day)[:100]
     return {
         "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
-        "conflict check (one vehicle)": conflict.sql_with_params(),
+        "conflict check (one vehicle)": selectors.conflict_statement(vehicle_id=vehicle_id, at=pickup_at),
         "day list (page of 100)": day_page.query.sql_with_params(),
         "day list count": (f"SELECT COUNT(*) FROM ({day_list.query.sql_with_params()[0]}) d",
                            day_list.query.sql_with_params()[1]),

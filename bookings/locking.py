@@ -8,6 +8,7 @@ other in opposite orders.
 """
 from django.db import transaction
 
+from dmc_transfers.sql import column, model_read
 from fleet.models import Vehicle
 
 
@@ -24,7 +25,10 @@ def lock_vehicles(vehicle_ids):
     """Lock the given vehicles (ascending id) and return them by id."""
     _require_transaction()
     ids = sorted(set(vehicle_ids))
-    return {v.id: v for v in Vehicle.objects.select_for_update().filter(id__in=ids).order_by("id")}
+    # Hand-written (dmc_transfers/sql.py): every booking and confirmation takes this lock.
+    key = column(Vehicle, "id", "t")
+    found = model_read(Vehicle)(f"WHERE {key} IN ({', '.join(['%s'] * len(ids))}) ORDER BY {key} FOR UPDATE", ids)
+    return {v.id: v for v in found}
 
 
 class TransferMoved(Exception):
@@ -55,9 +59,10 @@ def lock_transfer(model, transfer_id, vehicle_id=None):
     vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
     # No select_related here: FOR UPDATE on a join locks the joined vehicle
     # too, which would be the new one, out of order, if the transfer moved.
-    transfer = model.objects.select_for_update().filter(pk=transfer_id).first()
-    if transfer is None:
+    found = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s FOR UPDATE", [transfer_id])
+    if not found:
         return None
+    transfer = found[0]
     if transfer.vehicle_id != vehicle_id:
         raise TransferMoved(transfer_id, transfer.vehicle_id)
     transfer.vehicle = vehicle

@@ -1,10 +1,14 @@
 """Reads: availability and day lists. No side effects."""
+import functools
+
+from django.db import connection
 from django.db.models import Q
 
 from bookings.choices import BUSY_STATUSES, TransferStatus
 from bookings.models import Transfer
 from bookings.rules import window_bounds
 from dmc_transfers.localtime import day_bounds
+from dmc_transfers.sql import column, fetch_all, table
 from fleet.models import Vehicle
 
 
@@ -19,8 +23,28 @@ def busy_transfers(*, vehicle_ids=None, at, exclude_transfer_id=None):
     return qs
 
 
+@functools.cache
+def _conflict_check():
+    pickup = column(Transfer, "pickup_time")
+    return (
+        f"SELECT 1 FROM {table(Transfer)} WHERE {column(Transfer, 'vehicle')} = %s "
+        f"AND {pickup} > %s AND {pickup} < %s "
+        f"AND {column(Transfer, 'status')} IN ({', '.join(['%s'] * len(BUSY_STATUSES))})"
+    )
+
+
+def conflict_statement(*, vehicle_id, at, exclude_transfer_id=None):
+    """``busy_transfers`` of one vehicle, hand-written (``dmc_transfers.sql``): every booking and
+    confirmation runs it. A range on the composite (vehicle, pickup_time, status) index."""
+    start, end = (connection.ops.adapt_datetimefield_value(value) for value in window_bounds(at))
+    sql, params = _conflict_check(), [vehicle_id, start, end, *BUSY_STATUSES]
+    if exclude_transfer_id is not None:
+        sql, params = f"{sql} AND {column(Transfer, 'pk')} <> %s", [*params, exclude_transfer_id]
+    return f"{sql} LIMIT 1", params
+
+
 def vehicle_is_busy(*, vehicle_id, at, exclude_transfer_id=None):
-    return busy_transfers(vehicle_ids=[vehicle_id], at=at, exclude_transfer_id=exclude_transfer_id).exists()
+    return bool(fetch_all(*conflict_statement(vehicle_id=vehicle_id, at=at, exclude_transfer_id=exclude_transfer_id)))
 
 
 def available_vehicles(*, pickup_at, pax_count):

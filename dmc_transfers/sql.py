@@ -7,6 +7,8 @@ written here once, from the models' own table and column names; their values
 go through Django's own converters, as the ORM's would. Everything else uses
 the ORM.
 """
+import functools
+
 from django.db import connection
 
 
@@ -52,3 +54,24 @@ class Converters:
                 value = step(value, col, connection)
             converted.append(value)
         return converted
+
+
+class ModelRead:
+    """``SELECT`` every column of ``model`` (as ``t``), ``WHERE ...`` hand-written: model instances, as the ORM builds them."""
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [field.attname for field in model._meta.concrete_fields]
+        self.select = f"SELECT {columns(model, self.fields, 't')} FROM {table(model)} t "
+        self.convert = Converters(model, self.fields)
+
+    def __call__(self, where, params):
+        return [
+            self.model.from_db(connection.alias, self.fields, self.convert(row))
+            for row in fetch_all(self.select + where, params)
+        ]
+
+
+@functools.cache
+def model_read(model):
+    return ModelRead(model)

@@ -69,3 +69,17 @@ def test_transfers_on_filters(at):
     assert list(transfers_on(day=day, statuses=["CONFIRMED"])) == [a]
     assert list(transfers_on(day=day, vehicle_id=vehicle.id)) == [a]
     assert list(transfers_on(day=day, client_reference="R")) == [a]
+
+
+@pytest.mark.parametrize("minutes", [-120, -119, 0, 119, 120])
+@pytest.mark.parametrize("status", ["PENDING", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED"])
+def test_the_conflict_statement_agrees_with_busy_transfers(at, minutes, status):
+    from bookings.selectors import busy_transfers, vehicle_is_busy
+
+    vehicle, other = VehicleFactory(), VehicleFactory()
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(minutes), status=status, driver_name="Toni")
+    TransferFactory(vehicle=other, pickup_time=at(), status="CONFIRMED")
+    for exclude in (None, transfer.pk):
+        expected = busy_transfers(vehicle_ids=[vehicle.id], at=at(), exclude_transfer_id=exclude).exists()
+        assert vehicle_is_busy(vehicle_id=vehicle.id, at=at(), exclude_transfer_id=exclude) is expected
+    assert vehicle_is_busy(vehicle_id=vehicle.id, at=at()) is (abs(minutes) < 120 and status in ("CONFIRMED", "IN_PROGRESS"))
