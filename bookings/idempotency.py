@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
 from dmc_transfers.errors import Conflict
+from dmc_transfers.sql import column, model_read
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -73,6 +74,14 @@ def _serialised(user_id, key):
             cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
 
 
+def _stored_answer(user_id, key):
+    """The (user, key) record, or ``None``; hand-written (``dmc_transfers.sql``): every keyed booking asks."""
+    record = IdempotencyRecord
+    where = f"WHERE {column(record, 'user', 't')} = %s AND {column(record, 'key', 't')} = %s"
+    found = model_read(record)(where, [user_id, key])
+    return found[0] if found else None
+
+
 def _replay(record, digest, request):
     if record.request_digest != digest:
         raise Conflict(
@@ -98,7 +107,7 @@ def idempotent(create):
         _check_key(key)
         digest = request_digest(request.data)
         with _serialised(request.user.pk, key), transaction.atomic():
-            record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            record = _stored_answer(request.user.pk, key)
             if record is not None:
                 return _replay(record, digest, request)
             response = create(view, request, *args, **kwargs)

@@ -14,7 +14,7 @@ from bookings.api.representation import TRANSFER_COLUMNS, TRANSFER_DATETIMES
 from bookings.api.serializers import StatusHistorySerializer
 from bookings.models import Transfer, TransferStatusHistory
 from dmc_transfers.rows import as_dicts
-from dmc_transfers.sql import column, fetch_all, stored_text, table
+from dmc_transfers.sql import column, fetch_all, model_read, stored_text, table
 
 HISTORY_FIELDS = tuple(StatusHistorySerializer.Meta.fields)
 
@@ -95,3 +95,12 @@ def transfer_detail(pk, *, owner_id=None):
 def transfer_page(queryset, offset, limit):
     """``(transfers, total)``: ``limit`` transfers of ``queryset`` from ``offset``, and how many it holds."""
     return _reads().page_of(queryset, offset, limit)
+
+
+def visible_transfer(pk, *, owner_id=None):
+    """Transfer ``pk`` as an instance, or ``None``; only ``owner_id``'s when given. One hand-written statement."""
+    where, params = f"WHERE {column(Transfer, 'pk', 't')} = %s", [pk]
+    if owner_id is not None:
+        where, params = f"{where} AND {column(Transfer, 'created_by', 't')} = %s", [pk, owner_id]
+    found = model_read(Transfer)(where, params)
+    return found[0] if found else None

@@ -6,14 +6,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.api import examples
 from bookings.api.availability import available_vehicle_rows
 from bookings.api.representation import transfer_representation
-from bookings.api.transfer_reads import transfer_detail, transfer_page
+from bookings.api.transfer_reads import transfer_detail, transfer_page, visible_transfer
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -118,9 +117,11 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):
-        # Visible to this user (else 404), read narrow: change_status locks and
-        # re-reads it, starting from this vehicle_id (re-checked under the lock).
-        transfer = get_object_or_404(self.get_queryset().only("pk", "vehicle_id"), pk=pk)
+        # Visible to this user (else 404): change_status locks and re-reads it,
+        # starting from this vehicle_id (re-checked under the lock).
+        transfer = visible_transfer(int(pk), owner_id=visible_owner(request.user)) if int(pk) <= MAX_ID else None
+        if transfer is None:
+            raise Http404("No Transfer matches the given query.")
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = serializer.validated_data["status"]
