@@ -25,6 +25,8 @@ def lock_vehicles(vehicle_ids):
     """Lock the given vehicles (ascending id) and return them by id."""
     _require_transaction()
     ids = sorted(set(vehicle_ids))
+    if not ids:
+        return {}
     # Hand-written (dmc_transfers/sql.py): every booking and confirmation takes this lock.
     key = column(Vehicle, "id", "t")
     found = model_read(Vehicle)(f"WHERE {key} IN ({', '.join(['%s'] * len(ids))}) ORDER BY {key} FOR UPDATE", ids)

@@ -176,3 +176,11 @@ def test_status_change_whose_transfer_moved_to_a_lower_vehicle_does_not_deadlock
     assert results["D"] == "done" and isinstance(results["C"], Transfer), results
     transfer.refresh_from_db()
     assert (transfer.vehicle_id, transfer.status) == (low.id, S.CANCELLED)
+
+
+def test_locking_no_vehicle_locks_nothing_and_a_missing_one_is_absent(vehicle):
+    from django.db import transaction
+
+    with transaction.atomic():
+        assert lock_vehicles([]) == {}
+        assert lock_vehicles([vehicle.id + 1000, vehicle.id, vehicle.id]) == {vehicle.id: vehicle}
