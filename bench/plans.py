@@ -6,19 +6,21 @@ from django.db import connection
 from bench.floor import REFERENCE_QUERY
 from bookings import selectors
 from bookings.api.availability import availability_read
+from bookings.api.transfer_reads import transfer_reads
 from bookings.rules import window_bounds
 
 
 def _queries(pickup_at, vehicle_id, day):
     window_start, window_end = window_bounds(pickup_at)
-    day_list = selectors.transfers_on(day=day).values("id")  # the list view reads whole rows; same plan
-    day_page = selectors.transfers_on(day=day)[:100]
+    day_list = selectors.transfers_on(day=day).values("id")
     return {
         "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
         "conflict check (one vehicle)": selectors.conflict_statement(vehicle_id=vehicle_id, at=pickup_at),
-        "day list (page of 100)": day_page.query.sql_with_params(),
-        "day list count": (f"SELECT COUNT(*) FROM ({day_list.query.sql_with_params()[0]}) d",
+        "day list (page of 100, with histories and the total)": transfer_reads().page_statement(
+            selectors.transfers_on(day=day), 0, 100
+        ),
+        "day list count (only for page=last)": (f"SELECT COUNT(*) FROM ({day_list.query.sql_with_params()[0]}) d",
                            day_list.query.sql_with_params()[1]),
     }
 

@@ -62,7 +62,8 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
         assert row["errors"] == 0, (key, row["first_error"])
         assert row["sql_per_request"] >= 1, key
         assert row["worker_rss_mb"], key
-    assert set(data["plans"]) >= {"availability (app, pax 2)", "conflict check (one vehicle)", "day list (page of 100)"}
+    assert set(data["plans"]) >= {"availability (app, pax 2)", "conflict check (one vehicle)",
+                                  "day list (page of 100, with histories and the total)"}
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown
     assert committed_state() == before  # never over the committed results

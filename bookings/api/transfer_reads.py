@@ -55,10 +55,13 @@ class TransferReads:
         transfers = _assembled(found, skip=0)
         return transfers[0] if transfers else None
 
-    def page_of(self, queryset, offset, limit):
+    def page_statement(self, queryset, offset, limit):
         ids = queryset.values_list("id").annotate(total=Window(Count("id")))[offset : offset + limit]
         sql, params = ids.query.sql_with_params()
-        found = fetch_all(self.page.replace("{ids}", sql, 1), params)
+        return self.page.replace("{ids}", sql, 1), params
+
+    def page_of(self, queryset, offset, limit):
+        found = fetch_all(*self.page_statement(queryset, offset, limit))
         return _assembled(found, skip=1), (found[0][0] if found else 0)
 
 
@@ -83,18 +86,18 @@ def _assembled(found, skip):
 
 
 @functools.cache
-def _reads():
+def transfer_reads():
     return TransferReads()
 
 
 def transfer_detail(pk, *, owner_id=None):
     """Transfer ``pk`` with its history, or ``None``; only ``owner_id``'s when given."""
-    return _reads().one(pk, owner_id)
+    return transfer_reads().one(pk, owner_id)
 
 
 def transfer_page(queryset, offset, limit):
     """``(transfers, total)``: ``limit`` transfers of ``queryset`` from ``offset``, and how many it holds."""
-    return _reads().page_of(queryset, offset, limit)
+    return transfer_reads().page_of(queryset, offset, limit)
 
 
 def visible_transfer(pk, *, owner_id=None):
