@@ -8,7 +8,7 @@ other in opposite orders.
 """
 from django.db import transaction
 
-from dmc_transfers.sql import column, model_read
+from dmc_transfers.sql import column, for_update, model_read
 from fleet.models import Vehicle
 
 
@@ -29,7 +29,7 @@ def lock_vehicles(vehicle_ids):
         return {}
     # Hand-written (dmc_transfers/sql.py): every booking and confirmation takes this lock.
     key = column(Vehicle, "id", "t")
-    found = model_read(Vehicle)(f"WHERE {key} IN ({', '.join(['%s'] * len(ids))}) ORDER BY {key} FOR UPDATE", ids)
+    found = model_read(Vehicle)(f"WHERE {key} IN ({', '.join(['%s'] * len(ids))}) ORDER BY {key}{for_update()}", ids)
     return {v.id: v for v in found}
 
 
@@ -61,7 +61,7 @@ def lock_transfer(model, transfer_id, vehicle_id=None):
     vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
     # No select_related here: FOR UPDATE on a join locks the joined vehicle
     # too, which would be the new one, out of order, if the transfer moved.
-    found = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s FOR UPDATE", [transfer_id])
+    found = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s{for_update()}", [transfer_id])
     if not found:
         return None
     transfer = found[0]

@@ -31,6 +31,11 @@ def stored_text(expression):
     return f"CAST({expression} AS CHAR)"
 
 
+def for_update():
+    """`` FOR UPDATE`` where the database has row locks (MySQL); SQLite locks the whole file anyway."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
 def fetch_all(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,4 +1,5 @@
-# Run by scripts/smoke-sqlite inside `manage.py shell`: book and confirm through the HTTP API.
+# Run by scripts/smoke-sqlite inside `manage.py shell`: book, confirm and read back through the HTTP API
+# (the hand-written statements of dmc_transfers/sql.py run on SQLite too).
 import datetime as dt
 
 from django.test import Client
@@ -31,3 +32,6 @@ confirmed = expect(
 )
 assert confirmed["status"] == "CONFIRMED" and len(confirmed["status_history"]) == 2, confirmed
 assert Notification.objects.filter(transfer_id=transfer["id"]).count() == 1
+assert expect(agency.get(f"/transfers/{transfer['id']}"), 200) == confirmed
+listed = expect(ops.get("/transfers", {"date": pickup.date().isoformat(), "page_size": 1}), 200)
+assert listed["count"] >= 1 and listed["results"][0]["status_history"], listed
