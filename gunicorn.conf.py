@@ -19,6 +19,8 @@ def _int(name, default):
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # gunicorn's own rule of thumb (2 x cores + 1): the work is CPU-bound under
 # the GIL, so processes, not threads, use the cores (README, Performance).
+# Each worker holds up to DB_POOL_SIZE connections: on a many-core host set
+# GUNICORN_WORKERS so that workers x DB_POOL_SIZE stays below max_connections.
 workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = _int("DB_POOL_SIZE", 5)

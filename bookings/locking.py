@@ -8,7 +8,7 @@ other in opposite orders.
 """
 from django.db import transaction
 
-from dmc_transfers.sql import column, for_update, model_read
+from dmc_transfers.sql import MAX_ID, column, for_update, model_read
 from fleet.models import Vehicle
 
 
@@ -24,7 +24,7 @@ def _require_transaction():
 def lock_vehicles(vehicle_ids):
     """Lock the given vehicles (ascending id) and return them by id."""
     _require_transaction()
-    ids = sorted(set(vehicle_ids))
+    ids = sorted({i for i in vehicle_ids if i is not None and 0 < i <= MAX_ID})  # others match no row
     if not ids:
         return {}
     # Hand-written (dmc_transfers/sql.py): every booking and confirmation takes this lock.

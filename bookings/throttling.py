@@ -17,10 +17,11 @@ class RoleRateThrottle(BaseThrottle):
     """At most ``THROTTLE_RATE_COORDINATOR`` requests for coordinators and
     superusers, ``THROTTLE_RATE_INTEGRATOR`` for everyone else, per user.
 
-    A fixed window per user, opened by its first request: one counter to
-    increment, where DRF's sliding window copies a timestamp per request of
-    the period through the cache (0.1-0.6 ms a request at busy rates). A
-    client may therefore send up to twice its rate across a window's end.
+    A fixed window per user, opened by its first request: a counter to
+    increment (and, beside it, when the window opened, for ``Retry-After``),
+    where DRF's sliding window copies a timestamp per request of the period
+    through the cache (0.1-0.6 ms a request at busy rates). A client may
+    therefore send up to twice its rate across a window's end.
 
     Anonymous requests are not counted: every endpoint but the public ones
     (/healthz, /docs, /openapi.json) answers them 401 before throttles run,
@@ -28,7 +29,8 @@ class RoleRateThrottle(BaseThrottle):
     """
 
     cache = default_cache
-    cache_format = "throttle:api:%(ident)s"
+    # Not DRF's key: its throttle kept a pickled list there, which a counter cannot increment.
+    cache_format = "throttle:api:window:%(ident)s"
 
     def allow_request(self, request, view):
         user = request.user
@@ -40,10 +42,7 @@ class RoleRateThrottle(BaseThrottle):
         key = self.cache_format % {"ident": user.pk}
         if self._count(key, period) <= limit:
             return True
-        try:
-            self.cache.decr(key)  # only granted requests count, as with DRF's throttles
-        except ValueError:
-            pass  # the window closed meanwhile
+        self._take_back(key)
         opened = self.cache.get(key + ":opened", time.time())
         self.retry_after = max(1, math.ceil(opened + period - time.time()))
         return False
@@ -52,11 +51,25 @@ class RoleRateThrottle(BaseThrottle):
         """This request's number in the user's current window, opening one when there is none."""
         while True:
             try:
-                return self.cache.incr(key)
+                count = self.cache.incr(key)
             except ValueError:  # no open window
                 if self.cache.add(key, 1, timeout=period):
                     self.cache.set(key + ":opened", time.time(), timeout=period)
                     return 1
+                continue
+            if count == 1:
+                # Redis' incr is EXISTS then INCRBY: a window that closed in
+                # between comes back as a new key without an expiry. Give it one.
+                self.cache.touch(key, period)
+            return count
+
+    def _take_back(self, key):
+        """Only granted requests count (as with DRF's throttles), so a raised rate applies at once."""
+        try:
+            if self.cache.decr(key) <= 0:
+                self.cache.delete(key)  # the window closed meanwhile: no counter without an expiry
+        except ValueError:
+            pass  # the window closed meanwhile
 
     def wait(self):
         return self.retry_after

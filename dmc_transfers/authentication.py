@@ -48,7 +48,7 @@ class KeyLookup:
         )
 
     def __call__(self, token_key):
-        """``(key, user)`` pairs, the user's ``_api_roles`` already known."""
+        """The keys with that prefix, each with its ``.user`` attached, the user's ``_api_roles`` already known."""
         found = []
         for row in fetch_all(self.sql, [*API_ROLES, token_key]):
             key_values, rest = row[: len(KEY_FIELDS)], row[len(KEY_FIELDS) :]

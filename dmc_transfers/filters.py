@@ -49,6 +49,9 @@ class FilterSet(django_filters.FilterSet):
 
     def get_form_class(self):
         cls = type(self)
+        # A filter whose choices depend on the request (a queryset callable) must be built per request.
+        if any(isinstance(f, django_filters.filters.QuerySetRequestMixin) for f in self.filters.values()):
+            return super().get_form_class()
         if "_form_class" not in cls.__dict__:
             cls._form_class = super().get_form_class()
         return cls._form_class

@@ -12,6 +12,10 @@ import functools
 from django.db import connection
 
 
+# The largest id a BIGINT holds: a larger one matches no row (and SQLite could not even bind it).
+MAX_ID = 2**63 - 1
+
+
 def table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -32,7 +36,7 @@ def stored_text(expression):
 
 
 def for_update():
-    """`` FOR UPDATE`` where the database has row locks (MySQL); SQLite locks the whole file anyway."""
+    """`` FOR UPDATE`` where the database has row locks (MySQL); SQLite has none (the try-out, one process)."""
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 

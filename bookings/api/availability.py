@@ -1,7 +1,7 @@
 """``GET /availability``'s vehicles in one hand-written statement (``dmc_transfers.sql``).
 
-The same question as ``selectors.available_vehicles`` (which the admin and
-the tests use), asked the same way: the busy vehicle ids come from one range
+The same question as ``selectors.available_vehicles`` (the ORM version, which
+the tests hold this one to), asked the same way: the busy vehicle ids come from one range
 read of the window on the ``pickup_time`` index. The tests check both agree.
 """
 import functools

@@ -8,16 +8,13 @@ tests check both give the same representation.
 """
 import functools
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Window
 
-from bookings.api.representation import TRANSFER_COLUMNS, TRANSFER_DATETIMES
-from bookings.api.serializers import StatusHistorySerializer
+from bookings.api.representation import HISTORY_COLUMNS, TRANSFER_COLUMNS, TRANSFER_DATETIMES
 from bookings.models import Transfer, TransferStatusHistory
 from dmc_transfers.rows import as_dicts
 from dmc_transfers.sql import column, fetch_all, model_read, stored_text, table
-
-HISTORY_FIELDS = tuple(StatusHistorySerializer.Meta.fields)
-
 
 class TransferReads:
     def __init__(self):
@@ -29,7 +26,7 @@ class TransferReads:
         selected = ", ".join([
             *picked(Transfer, TRANSFER_COLUMNS, "t", TRANSFER_DATETIMES),
             column(history, "id", "h"),
-            *picked(history, HISTORY_FIELDS, "h", ("changed_at",)),
+            *picked(history, HISTORY_COLUMNS, "h", ("changed_at",)),
         ])
         with_history = (
             f"LEFT JOIN {table(history)} h ON {column(history, 'transfer', 'h')} = {column(Transfer, 'id', 't')}"
@@ -61,7 +58,11 @@ class TransferReads:
         return self.page.replace("{ids}", sql, 1), params
 
     def page_of(self, queryset, offset, limit):
-        found = fetch_all(*self.page_statement(queryset, offset, limit))
+        try:
+            statement = self.page_statement(queryset, offset, limit)
+        except EmptyResultSet:  # a filter no row can match (the ORM decides before asking)
+            return [], 0
+        found = fetch_all(*statement)
         return _assembled(found, skip=1), (found[0][0] if found else 0)
 
 
@@ -78,7 +79,7 @@ def _assembled(found, skip):
             changes.append(row[skip + width + 1 :])
     transfers = as_dicts(heads.values(), TRANSFER_COLUMNS, TRANSFER_DATETIMES)
     histories = {pk: [] for pk in heads}
-    for pk, change in zip(owners, as_dicts(changes, HISTORY_FIELDS, ("changed_at",)), strict=True):
+    for pk, change in zip(owners, as_dicts(changes, HISTORY_COLUMNS, ("changed_at",)), strict=True):
         histories[pk].append(change)
     for transfer, history in zip(transfers, histories.values(), strict=True):
         transfer["status_history"] = history

@@ -29,10 +29,7 @@ from bookings.roles import is_coordinator
 from bookings.services import book_transfer, change_status
 from dmc_transfers.openapi import problems
 from dmc_transfers.serializer_fields import represent_datetime
-
-
-# The largest id a BIGINT holds: a longer path id matches nothing (and SQLite could not bind it).
-MAX_ID = 2**63 - 1
+from dmc_transfers.sql import MAX_ID
 
 
 def visible_owner(user):

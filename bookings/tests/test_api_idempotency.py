@@ -63,6 +63,17 @@ def test_keys_are_scoped_to_the_user(integrator_api, other_api, body, at):
 
 
 @pytest.mark.django_db
+def test_keys_are_compared_exactly(integrator_api, body, at):
+    """Case and trailing spaces make other keys, to the database as to the lock that serialises a key."""
+    answers = [
+        post(integrator_api, {**body, "pickup_time": at(days=days).isoformat()}, key)
+        for days, key in ((0, "case-key"), (1, "CASE-KEY"), (2, "case-key "))
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert len({a.json()["id"] for a in answers}) == 3 and IdempotencyRecord.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_a_failed_attempt_is_not_remembered(integrator_api, body, vehicle):
     assert_problem(post(integrator_api, {**body, "pax_count": 99}, "k-5"), 400)
     vehicle.is_active = False

@@ -7,10 +7,6 @@ from bookings.api.transfer_reads import transfer_detail, transfer_page
 from bookings.api.serializers import TransferSerializer
 from bookings.models import Transfer
 from bookings.services import book_transfer, change_status
-from fleet.api.representation import vehicle_rows
-from fleet.api.serializers import VehicleSerializer
-from fleet.models import Vehicle
-from fleet.tests.factories import VehicleFactory
 
 pytestmark = pytest.mark.integration
 
@@ -62,9 +58,3 @@ def test_a_transfer_without_history_has_an_empty_one(transfers):
 def test_no_rows_need_no_history_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert with_history([]) == []
-
-
-def test_vehicle_rows_match_the_serializer(zone, db):
-    VehicleFactory.create_batch(3)
-    vehicles = Vehicle.objects.order_by("id")
-    assert vehicle_rows(vehicles) == VehicleSerializer(vehicles, many=True).data

@@ -127,3 +127,20 @@ def test_workers_share_counters_through_redis(low_rates, monkeypatch, integrator
         assert_throttled(integrator_api.get("/vehicles"))
     finally:
         worker_a.delete_many([key, key + ":opened"])
+
+
+def test_a_counter_left_without_expiry_gets_one_back(low_rates, monkeypatch, integrator_api, integrator):
+    """Redis' incr is EXISTS then INCRBY: a window closing in between leaves a new counter without
+    an expiry, which would throttle the client for good. The next request gives it one."""
+    config = environ.Env.cache_url_config(REDIS_URL)
+    redis_cache = import_string(config["BACKEND"])(config["LOCATION"], {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    key = RoleRateThrottle.cache_format % {"ident": integrator.pk}
+    client = redis_cache._cache.get_client(key, write=True)
+    try:
+        monkeypatch.setattr(RoleRateThrottle, "cache", redis_cache)
+        redis_cache.set(key, 0, timeout=None)  # what the race leaves behind, just before INCRBY
+        assert client.ttl(redis_cache.make_and_validate_key(key)) == -1
+        use_up(integrator_api, 1)
+        assert 0 < client.ttl(redis_cache.make_and_validate_key(key)) <= 60
+    finally:
+        redis_cache.delete_many([key, key + ":opened"])
