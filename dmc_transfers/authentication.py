@@ -24,7 +24,8 @@ class KeyLookup:
     """One statement: the keys sharing a key prefix, each with its user and that user's API roles.
 
     Knox reads the key with its user, then the permission check reads the
-    user's groups: two statements on every request, where one does.
+    user's groups: two statements on every request, where one does. A row
+    per group the user is in (none: one row of NULLs).
     """
 
     def __init__(self):
@@ -33,32 +34,33 @@ class KeyLookup:
         self.user_fields = [field.attname for field in user_model._meta.concrete_fields]
         self.key = Converters(token_model, KEY_FIELDS)
         self.user = Converters(user_model, self.user_fields)
-        role = (
-            f"EXISTS (SELECT 1 FROM {table(memberships)} m JOIN {table(Group)} g "
-            f"ON {column(Group, 'id', 'g')} = {column(memberships, 'group', 'm')} "
-            f"WHERE {column(memberships, 'user', 'm')} = {column(user_model, 'pk', 'u')} "
-            f"AND {column(Group, 'name', 'g')} = %s)"
-        )
         self.sql = (
             f"SELECT {columns(token_model, KEY_FIELDS, 'k')}, {columns(user_model, self.user_fields, 'u')}, "
-            f"{', '.join([role] * len(API_ROLES))} "
+            f"{column(Group, 'name', 'g')} "
             f"FROM {table(token_model)} k JOIN {table(user_model)} u "
             f"ON {column(user_model, 'pk', 'u')} = {column(token_model, 'user', 'k')} "
+            f"LEFT JOIN {table(memberships)} m ON {column(memberships, 'user', 'm')} = {column(user_model, 'pk', 'u')} "
+            f"LEFT JOIN {table(Group)} g ON {column(Group, 'id', 'g')} = {column(memberships, 'group', 'm')} "
             f"WHERE {column(token_model, 'token_key', 'k')} = %s"
         )
 
     def __call__(self, token_key):
         """The keys with that prefix, each with its ``.user`` attached, the user's ``_api_roles`` already known."""
-        found = []
-        for row in fetch_all(self.sql, [*API_ROLES, token_key]):
-            key_values, rest = row[: len(KEY_FIELDS)], row[len(KEY_FIELDS) :]
-            user_values, flags = rest[: len(self.user_fields)], rest[len(self.user_fields) :]
-            user = get_user_model().from_db(DEFAULT_DB_ALIAS, self.user_fields, self.user(user_values))
-            user._api_roles = frozenset(role for role, flag in zip(API_ROLES, flags, strict=True) if flag)
-            key = get_token_model().from_db(DEFAULT_DB_ALIAS, KEY_FIELDS, self.key(key_values))
-            key.user = user
-            found.append(key)
-        return found
+        found, roles = {}, {}
+        for row in fetch_all(self.sql, [token_key]):
+            key_values, group = row[: len(KEY_FIELDS)], row[-1]
+            digest = key_values[0]
+            if digest not in found:
+                user_values = row[len(KEY_FIELDS) : -1]
+                user = get_user_model().from_db(DEFAULT_DB_ALIAS, self.user_fields, self.user(user_values))
+                key = get_token_model().from_db(DEFAULT_DB_ALIAS, KEY_FIELDS, self.key(key_values))
+                key.user = user
+                found[digest], roles[digest] = key, set()
+            if group in API_ROLES:
+                roles[digest].add(group)
+        for digest, key in found.items():
+            key.user._api_roles = frozenset(roles[digest])
+        return list(found.values())
 
 
 @functools.cache

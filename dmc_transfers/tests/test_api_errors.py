@@ -191,3 +191,21 @@ def test_unexpected_view_errors_are_500_problems_without_traceback(caplog):
     response = problems.exception_handler(KeyError("secret"), {"request": request})
     assert response.status_code == 500 and response.data["code"] == "server_error"
     assert "secret" not in str(response.data) and "crash-1" in caplog.text
+
+
+def test_roles_come_with_the_key_and_other_groups_grant_nothing(api, make_user, django_assert_num_queries):
+    from django.contrib.auth.models import Group
+
+    from dmc_transfers.authentication import ApiKeyAuthentication
+
+    dispatchers = Group.objects.create(name="dispatchers")
+    both = make_user("both", role="integrators")
+    both.groups.add(dispatchers, Group.objects.get(name="coordinators"))
+    only_other = make_user("only-other")
+    only_other.groups.add(dispatchers)
+    for user, roles in ((both, {"integrators", "coordinators"}), (only_other, set())):
+        key = api(user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+        with django_assert_num_queries(1):  # the key, its user and the user's roles
+            found, _ = ApiKeyAuthentication().authenticate_credentials(key.encode())
+        assert found == user and found._api_roles == roles
+    assert_problem(api(only_other).get("/vehicles"), 403, "permission_denied")
