@@ -78,8 +78,7 @@ def _stored_answer(user_id, key):
     """The (user, key) record, or ``None``; hand-written (``dmc_transfers.sql``): every keyed booking asks."""
     record = IdempotencyRecord
     where = f"WHERE {column(record, 'user', 't')} = %s AND {column(record, 'key', 't')} = %s"
-    found = model_read(record)(where, [user_id, key])
-    return found[0] if found else None
+    return model_read(record).first(where, [user_id, key])
 
 
 def _replay(record, digest, request):

@@ -61,10 +61,9 @@ def lock_transfer(model, transfer_id, vehicle_id=None):
     vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
     # No select_related here: FOR UPDATE on a join locks the joined vehicle
     # too, which would be the new one, out of order, if the transfer moved.
-    found = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s{for_update()}", [transfer_id])
-    if not found:
+    transfer = model_read(model).first(f"WHERE {column(model, 'pk', 't')} = %s{for_update()}", [transfer_id])
+    if transfer is None:
         return None
-    transfer = found[0]
     if transfer.vehicle_id != vehicle_id:
         raise TransferMoved(transfer_id, transfer.vehicle_id)
     transfer.vehicle = vehicle

@@ -24,22 +24,25 @@ def busy_transfers(*, vehicle_ids=None, at, exclude_transfer_id=None):
 
 
 @functools.cache
-def _conflict_check():
-    pickup = column(Transfer, "pickup_time")
-    return (
-        f"SELECT 1 FROM {table(Transfer)} WHERE {column(Transfer, 'vehicle')} = %s "
-        f"AND {pickup} > %s AND {pickup} < %s "
-        f"AND {column(Transfer, 'status')} IN ({', '.join(['%s'] * len(BUSY_STATUSES))})"
-    )
+def busy_condition(alias):
+    """``busy_transfers``' rule as SQL on transfers aliased ``alias``; ``busy_params(at)`` fills it."""
+    pickup = column(Transfer, "pickup_time", alias)
+    statuses = ", ".join(["%s"] * len(BUSY_STATUSES))
+    return f"{pickup} > %s AND {pickup} < %s AND {column(Transfer, 'status', alias)} IN ({statuses})"
+
+
+def busy_params(at):
+    start, end = (connection.ops.adapt_datetimefield_value(value) for value in window_bounds(at))
+    return [start, end, *BUSY_STATUSES]
 
 
 def conflict_statement(*, vehicle_id, at, exclude_transfer_id=None):
     """``busy_transfers`` of one vehicle, hand-written (``dmc_transfers.sql``): every booking and
     confirmation runs it. A range on the composite (vehicle, pickup_time, status) index."""
-    start, end = (connection.ops.adapt_datetimefield_value(value) for value in window_bounds(at))
-    sql, params = _conflict_check(), [vehicle_id, start, end, *BUSY_STATUSES]
+    sql = f"SELECT 1 FROM {table(Transfer)} t WHERE {column(Transfer, 'vehicle', 't')} = %s AND {busy_condition('t')}"
+    params = [vehicle_id, *busy_params(at)]
     if exclude_transfer_id is not None:
-        sql, params = f"{sql} AND {column(Transfer, 'pk')} <> %s", [*params, exclude_transfer_id]
+        sql, params = f"{sql} AND {column(Transfer, 'pk', 't')} <> %s", [*params, exclude_transfer_id]
     return f"{sql} LIMIT 1", params
 
 

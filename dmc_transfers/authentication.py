@@ -5,7 +5,6 @@ from hmac import compare_digest
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
@@ -15,10 +14,7 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from dmc_transfers.permissions import API_ROLES
-from dmc_transfers.sql import Converters, column, columns, fetch_all, table
-
-KEY_FIELDS = ("digest", "token_key", "expiry")
-
+from dmc_transfers.sql import column, fetch_all, model_read, table
 
 class KeyLookup:
     """One statement: the keys sharing a key prefix, each with its user and that user's API roles.
@@ -31,12 +27,9 @@ class KeyLookup:
     def __init__(self):
         user_model, token_model = get_user_model(), get_token_model()
         memberships = user_model.groups.through
-        self.user_fields = [field.attname for field in user_model._meta.concrete_fields]
-        self.key = Converters(token_model, KEY_FIELDS)
-        self.user = Converters(user_model, self.user_fields)
+        self.keys, self.users = model_read(token_model), model_read(user_model)
         self.sql = (
-            f"SELECT {columns(token_model, KEY_FIELDS, 'k')}, {columns(user_model, self.user_fields, 'u')}, "
-            f"{column(Group, 'name', 'g')} "
+            f"SELECT {self.keys.columns('k')}, {self.users.columns('u')}, {column(Group, 'name', 'g')} "
             f"FROM {table(token_model)} k JOIN {table(user_model)} u "
             f"ON {column(user_model, 'pk', 'u')} = {column(token_model, 'user', 'k')} "
             f"LEFT JOIN {table(memberships)} m ON {column(memberships, 'user', 'm')} = {column(user_model, 'pk', 'u')} "
@@ -46,20 +39,18 @@ class KeyLookup:
 
     def __call__(self, token_key):
         """The keys with that prefix, each with its ``.user`` attached, the user's ``_api_roles`` already known."""
+        width = len(self.keys.fields)
         found, roles = {}, {}
         for row in fetch_all(self.sql, [token_key]):
-            key_values, group = row[: len(KEY_FIELDS)], row[-1]
-            digest = key_values[0]
-            if digest not in found:
-                user_values = row[len(KEY_FIELDS) : -1]
-                user = get_user_model().from_db(DEFAULT_DB_ALIAS, self.user_fields, self.user(user_values))
-                key = get_token_model().from_db(DEFAULT_DB_ALIAS, KEY_FIELDS, self.key(key_values))
-                key.user = user
-                found[digest], roles[digest] = key, set()
+            key_values, group = row[:width], row[-1]
+            if key_values not in found:
+                key = self.keys.instance(key_values)
+                key.user = self.users.instance(row[width:-1])
+                found[key_values], roles[key_values] = key, set()
             if group in API_ROLES:
-                roles[digest].add(group)
-        for digest, key in found.items():
-            key.user._api_roles = frozenset(roles[digest])
+                roles[key_values].add(group)
+        for key_values, key in found.items():
+            key.user._api_roles = frozenset(roles[key_values])
         return list(found.values())
 
 

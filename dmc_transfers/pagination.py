@@ -21,6 +21,17 @@ def positive_int_param(request, name):
     return int(raw)
 
 
+class LazyCount:
+    """Just enough of a paginator for ``get_page_number``: the total is counted only if ``page=last`` asks."""
+
+    def __init__(self, count, size):
+        self.count, self.size = count, size
+
+    @property
+    def num_pages(self):
+        return Paginator(range(self.count()), self.size).num_pages
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
@@ -43,7 +54,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """
         self.request = request
         size = self.get_page_size(request)
-        number = self.get_page_number(request, Paginator(range(count()), size) if self._wants_last(request) else None)
+        number = self.get_page_number(request, LazyCount(count, size))
         offset = (number - 1) * size
         rows, total = read_page(offset, size) if offset <= MAX_OFFSET else ([], 0)
         try:
@@ -51,6 +62,3 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except InvalidPage as exc:
             raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from exc
         return rows
-
-    def _wants_last(self, request):
-        return request.query_params.get(self.page_query_param) in self.last_page_strings

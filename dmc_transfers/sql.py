@@ -35,6 +35,13 @@ def stored_text(expression):
     return f"CAST({expression} AS CHAR)"
 
 
+def selected(model, names, alias=None, datetimes=()):
+    """``columns``, those named in ``datetimes`` as stored text, for ``dmc_transfers.rows.as_dicts``."""
+    return ", ".join(
+        stored_text(column(model, name, alias)) if name in datetimes else column(model, name, alias) for name in names
+    )
+
+
 def for_update():
     """`` FOR UPDATE`` where the database has row locks (MySQL); SQLite has none (the try-out, one process)."""
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -71,14 +78,23 @@ class ModelRead:
     def __init__(self, model):
         self.model = model
         self.fields = [field.attname for field in model._meta.concrete_fields]
-        self.select = f"SELECT {columns(model, self.fields, 't')} FROM {table(model)} t "
+        self.select = f"SELECT {self.columns('t')} FROM {table(model)} t "
         self.convert = Converters(model, self.fields)
 
+    def columns(self, alias):
+        """Every column, in the order ``instance`` takes them: to select in a statement of one's own."""
+        return columns(self.model, self.fields, alias)
+
+    def instance(self, values):
+        return self.model.from_db(connection.alias, self.fields, self.convert(values))
+
     def __call__(self, where, params):
-        return [
-            self.model.from_db(connection.alias, self.fields, self.convert(row))
-            for row in fetch_all(self.select + where, params)
-        ]
+        return [self.instance(row) for row in fetch_all(self.select + where, params)]
+
+    def first(self, where, params):
+        """The first instance, or ``None``."""
+        found = self(where, params)
+        return found[0] if found else None
 
 
 @functools.cache

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -11,8 +11,7 @@ from rest_framework.views import APIView
 
 from bookings.api import examples
 from bookings.api.availability import available_vehicle_rows
-from bookings.api.representation import transfer_representation
-from bookings.api.transfer_reads import transfer_detail, transfer_page, visible_transfer
+from bookings.api.transfer_reads import transfer_detail, transfer_page, transfer_representation, visible_transfer
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
@@ -39,6 +38,14 @@ def visible_owner(user):
     integrator's transfer is a 404 everywhere.
     """
     return None if is_coordinator(user) else user.pk
+
+
+def visible(read, pk, user):
+    """``read(pk, owner_id=...)`` for the path's id, or 404: absent, not this user's, or past any BIGINT."""
+    found = read(int(pk), owner_id=visible_owner(user)) if int(pk) <= MAX_ID else None
+    if found is None:
+        raise Http404("No Transfer matches the given query.")
+    return found
 
 
 @extend_schema_view(
@@ -99,10 +106,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def retrieve(self, request, pk=None):
         # DRF's get_object in one statement (README, Performance); no list
         # filters and no object-level permissions to check.
-        found = transfer_detail(int(pk), owner_id=visible_owner(request.user)) if int(pk) <= MAX_ID else None
-        if found is None:
-            raise Http404("No Transfer matches the given query.")
-        return Response(found)
+        return Response(visible(transfer_detail, pk, request.user))
 
     @idempotent
     def create(self, request):
@@ -116,9 +120,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def change_status(self, request, pk=None):
         # Visible to this user (else 404): change_status locks and re-reads it,
         # starting from this vehicle_id (re-checked under the lock).
-        transfer = visible_transfer(int(pk), owner_id=visible_owner(request.user)) if int(pk) <= MAX_ID else None
-        if transfer is None:
-            raise Http404("No Transfer matches the given query.")
+        transfer = visible(visible_transfer, pk, request.user)
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = serializer.validated_data["status"]

@@ -2,8 +2,7 @@
 import pytest
 from django.test import override_settings
 
-from bookings.api.representation import transfer_representation, with_history
-from bookings.api.transfer_reads import transfer_detail, transfer_page
+from bookings.api.transfer_reads import transfer_detail, transfer_page, transfer_representation
 from bookings.api.serializers import TransferSerializer
 from bookings.models import Transfer
 from bookings.services import book_transfer, change_status
@@ -53,8 +52,3 @@ def test_a_transfer_without_history_has_an_empty_one(transfers):
     transfer = transfers[0]
     transfer.status_history.all().delete()
     assert transfer_detail(transfer.pk)["status_history"] == []
-
-
-def test_no_rows_need_no_history_query(db, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        assert with_history([]) == []
