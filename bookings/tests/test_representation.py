@@ -4,7 +4,7 @@ from django.test import override_settings
 
 from bookings.api.transfer_reads import transfer_detail, transfer_page, transfer_representation
 from bookings.api.serializers import TransferSerializer
-from bookings.models import Transfer
+from bookings.models import Transfer, TransferStatusHistory
 from bookings.services import book_transfer, change_status
 
 pytestmark = pytest.mark.integration
@@ -46,6 +46,25 @@ def test_a_page_statement_matches_the_serializer(transfers):
     assert transfer_page(ordered, 0, 10) == (expected, 2)
     assert transfer_page(ordered, 1, 1) == (expected[1:], 2)
     assert transfer_page(ordered, 2, 1) == ([], 0)
+
+
+def test_a_page_is_in_the_lists_order_whatever_order_the_rows_come_in(zone, booking):
+    # Ids against pickup order, a tie on pickup_time, and a history row written
+    # after another but dated before it: the statement has no ORDER BY of its
+    # own, so only the sorting in Python can put these right.
+    evening = book_transfer(**{**booking, "pickup_time": booking["pickup_time"].replace(hour=18)})
+    first_morning = book_transfer(**booking)
+    second_morning = book_transfer(**booking)
+    earliest = first_morning.status_history.get().changed_at
+    TransferStatusHistory.objects.create(
+        transfer=second_morning, to_status="PENDING", changed_by="import", changed_at=earliest.replace(year=2001)
+    )
+    ordered = Transfer.objects.order_by("pickup_time", "id")
+    expected = TransferSerializer(ordered.prefetch_related("status_history"), many=True).data
+    assert [t["id"] for t in expected] == [first_morning.pk, second_morning.pk, evening.pk]
+    assert transfer_page(ordered, 0, 10) == (expected, 3)
+    assert transfer_detail(second_morning.pk) == expected[1]
+    assert [h["changed_by"] for h in expected[1]["status_history"]] == ["import", booking["by"].username]
 
 
 def test_a_transfer_without_history_has_an_empty_one(transfers):
