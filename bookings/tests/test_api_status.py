@@ -178,3 +178,18 @@ def test_two_concurrent_conflicting_confirmations_exactly_one_wins(api, make_use
         thread.join()
     assert sorted(codes) == [200, 409]
     assert Transfer.objects.filter(status="CONFIRMED").count() == 1
+
+
+def test_each_answer_is_what_a_read_then_shows(coordinator_api, mine):
+    # Whatever way the answer is built, it is what a read shows right after,
+    # history order included (a row dated before an older one).
+    transfer = mine()
+    first = transfer.status_history.get()
+    transfer.status_history.create(
+        from_status=None, to_status="PENDING", changed_by="import", changed_at=first.changed_at.replace(year=2001)
+    )
+    for body in ({"status": "CONFIRMED", "note": "ok"}, {"status": "IN_PROGRESS", "driver_name": "Jordi"}):
+        answer = patch(coordinator_api, transfer.pk, body)
+        assert answer.status_code == 200
+        assert answer.json() == coordinator_api.get(f"/transfers/{transfer.pk}").json()
+    assert [h["changed_by"] for h in answer.json()["status_history"]][:2] == ["import", first.changed_by]
