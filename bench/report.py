@@ -78,15 +78,17 @@ def markdown(data):
         f"{ds['availability_answers']['2']} vehicles (pax 2) and {ds['availability_answers']['12']} (pax 12); "
         f"busy day {ds['busy_day']} ({ds['busy_day_transfers']} transfers)",
         "",
-        "| scenario | c | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | errors | SQL/req | worker RSS MB | floor/s | ratio |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| scenario | c | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | errors | SQL/req | worker RSS MB "
+        "| CPU ms/req: workers | database | floor/s | ratio |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in data["results"]:
         lat = r["latency_us"]
         out.append(
             f"| {r['title']} | {r['concurrency']} | {r['rps']:.0f} | {_ms(lat['p50'])} | {_ms(lat['p95'])} | "
             f"{_ms(lat['p99'])} | {r['p99_over_p50']:.1f} | {r['errors']} | {r['sql_per_request']} | "
-            f"{max(r['worker_rss_mb'], default=0):.0f} | "
+            f"{max(r['worker_rss_mb'], default=0):.0f} | {_or_blank(r['cpu_ms_per_request']['workers'], '.2f')} | "
+            f"{_or_blank(r['cpu_ms_per_request']['database'], '.2f')} | "
             f"{_or_blank(r['floor_rps'], '.0f')} | {_or_blank(r['ratio'], '.0%')} |"
         )
     out += ["", "Database floor (the issue's reference query through mysqlclient, rows fetched):", "",

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
-from bench import dataset, floor, plans, report
+from bench import cpu, dataset, floor, plans, report
 from bench.load import run_wrk, write_requests
 from bench.scenarios import SCENARIOS, confirm_lines, create_lines, read_lines
 from bench.server import Service
@@ -69,6 +69,8 @@ class Run:
         statements = self.count_statements()
 
         load_avg_before = os.getloadavg()
+        db = connection.settings_dict
+        self.database_pid = cpu.database_server_pid(db["HOST"], int(db["PORT"] or 3306))
         with Service(self.database_url, self.work / "gunicorn.log") as service:
             self.service = service
             self.warm_up()
@@ -154,12 +156,17 @@ class Run:
             # of the two counts, so a burst of other load during one of them
             # cannot flatter the ratio.
             paired.append(self.paired_floor(healthz, level))
+        before = self.cpu_snapshot()
         result = self.wrk(scenario, level, self.args.seconds, lines)
+        result["cpu_ms_per_request"] = cpu.per_request_ms(before, self.cpu_snapshot(), result["requests"])
         if paired:
             paired.append(self.paired_floor(healthz, level))
         result.update(scenario=scenario.name, title=scenario.title, concurrency=level, prepared=len(lines),
                       paired_floor_runs=paired, paired_floor_rps=max(paired, default=None))
         return result
+
+    def cpu_snapshot(self):
+        return cpu.snapshot(self.service.worker_pids(), self.database_pid)
 
     def paired_floor(self, healthz, level):
         return self.wrk(healthz, level, max(1, self.args.seconds // 3), self.lines(healthz, 0))["rps"]

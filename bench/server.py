@@ -97,16 +97,24 @@ class Service:
         self.process.wait(timeout=30)
         self.log.close()
 
-    def worker_rss_mb(self):
-        """Resident memory of each worker (the master's children), in MiB."""
-        rss = []
+    def worker_pids(self):
+        """The master's children: the workers."""
+        found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) != self.process.pid:
-                    continue
-                status = (stat.parent / "status").read_text()
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(stat.parent.name))
             except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+        return found
+
+    def worker_rss_mb(self):
+        """Resident memory of each worker, in MiB."""
+        rss = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
                 continue  # gone meanwhile
             kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
             rss.append(round(kb / 1024, 1))
