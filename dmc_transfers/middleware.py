@@ -3,6 +3,7 @@ import io
 import logging
 import time
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
@@ -99,3 +100,37 @@ class BodySizeLimitMiddleware:
             return int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return 0
+
+
+
+class ReleaseCyclesMiddleware:
+    """Undo DRF's reference cycles once a response has been sent, so its data goes by refcount.
+
+    DRF ties the view, its request and its response into cycles (the view
+    holds both and, a viewset, its handlers bound to itself; the response's
+    renderer context holds the view; the request's parser context holds the
+    request). Everything they reach, a page of 100
+    transfers included, then waits for CPython's cyclic collector, which walks
+    it again and again: a third of a millisecond of a day list (README,
+    Performance). Cut when the server closes the response, after its body
+    went out; the response itself keeps ``data`` for whoever still holds it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        context = getattr(response, "renderer_context", None)
+        if context:
+            response._resource_closers.append(partial(_release, context))
+        return response
+
+
+def _release(context):
+    view, drf_request = context.get("view"), context.get("request")
+    if view is not None:
+        vars(view).clear()  # its request and response, and a viewset's handlers (bound methods of itself)
+    if drf_request is not None:
+        drf_request.parser_context = None
+    context.clear()  # the response's renderer context

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, error pages included, gets its request id and log line.
     "dmc_transfers.middleware.RequestIdMiddleware",
+    # Before any other: its closer runs once the server has sent the body.
+    "dmc_transfers.middleware.ReleaseCyclesMiddleware",
     "dmc_transfers.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
