@@ -55,12 +55,15 @@ class LocalDateTimeField(serializers.DateTimeField):
 
 
 class ApiModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose datetimes follow the local-time rules, its fields built once per class.
+    """A ModelSerializer whose datetimes follow the local-time rules, its fields and validators built once per class.
 
     DRF builds a ModelSerializer's fields from the model (introspection,
-    validators, keyword arguments) for every instance, i.e. on every request;
-    they depend on the class alone, so each instance gets copies of the first
-    build, the way DRF already copies declared fields.
+    validators, keyword arguments) and its unique-together validators for
+    every instance, i.e. on every request; both depend on the class alone.
+    Each instance gets its own copy of every field (binding writes to it),
+    a shallow one: re-running a field's ``__init__``, as DRF's deep copy
+    does, was most of a booking's body validation (README, Performance).
+    Nested serializers are copied whole, as they hold fields of their own.
     """
 
     serializer_field_mapping = {
@@ -72,4 +75,13 @@ class ApiModelSerializer(serializers.ModelSerializer):
         cls = type(self)
         if "_built_fields" not in cls.__dict__:
             cls._built_fields = super().get_fields()
-        return copy.deepcopy(cls._built_fields)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in cls._built_fields.items()
+        }
+
+    def get_validators(self):
+        cls = type(self)
+        if "_built_validators" not in cls.__dict__:
+            cls._built_validators = super().get_validators()
+        return list(cls._built_validators)
