@@ -2,37 +2,29 @@
 
 The first successful answer per (user, key) is stored with a digest of the
 parsed JSON body; a repeat with the same body replays it, another body is a
-409. Requests with one (user, key) are serialised by a named database lock
-(MySQL/MariaDB ``GET_LOCK``), so concurrent duplicates wait for the first and
-then replay its answer: one transfer, never two. The transfer and its record
-are written in one transaction, so no crash can leave a transfer without it.
+409. A request claims its (user, key) first, by inserting the key's record in
+the transaction that books: the unique (user, key) index makes a concurrent
+duplicate's insert wait for that transaction, then fail once it has
+committed (the duplicate replays its answer) or succeed once it has rolled
+back (the duplicate is processed anew). One transfer, never two, and no lock
+of its own to take and release: the record is the lock. The answer is
+filled in before the commit, so nobody ever sees a record without it.
 """
 import functools
 import hashlib
-import threading
-from contextlib import contextmanager
 
 import orjson
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
 from dmc_transfers.errors import Conflict
-from dmc_transfers.sql import column, model_read
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
-WAIT_SECONDS = 5
-
-
-class KeyStillInUse(exceptions.APIException):
-    status_code = 503
-    default_code = "service_unavailable"
-    default_detail = "A request with this Idempotency-Key is still being processed; retry shortly."
-    wait = 1
 
 
 def request_digest(data):
@@ -45,40 +37,34 @@ def _check_key(key):
         raise exceptions.ValidationError({HEADER: [f"Use 1-{KEY_MAX_LENGTH} printable ASCII characters."]})
 
 
-# Without MySQL (the SQLite try-out, one process) one in-memory lock serialises
-# every keyed booking: slower than per key, but nothing to clean up.
-_local_lock = threading.Lock()
+class _Answered(Exception):
+    """The (user, key) already has a committed answer."""
 
 
-@contextmanager
-def _serialised(user_id, key):
-    name = "idem:" + hashlib.sha256(f"{user_id}:{key}".encode()).hexdigest()[:48]
-    if connection.vendor != "mysql":
-        if not _local_lock.acquire(timeout=WAIT_SECONDS):
-            raise KeyStillInUse()
-        try:
-            yield
-        finally:
-            _local_lock.release()
-        return
-    # GET_LOCK belongs to the session, not to a transaction: it is held across
-    # the commit below and released only after it.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT GET_LOCK(%s, %s)", [name, WAIT_SECONDS])
-        if cursor.fetchone()[0] != 1:
-            raise KeyStillInUse()
+def _claim(user, key, digest):
+    """Insert the (user, key) record, its answer still to come; ``_Answered`` if it has one.
+
+    The first statement of the booking's transaction: a failed insert leaves
+    nothing to undo but the transaction itself.
+    """
+    record = IdempotencyRecord(user=user, key=key, request_digest=digest, response_status=0, response_body={})
     try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
+        record.save(force_insert=True)
+    except IntegrityError as exc:
+        raise _Answered from exc
+    return record
+
+
+def _remember(record, response):
+    record.transfer_id = response.data["id"]
+    record.response_status = response.status_code
+    record.response_body = response.data
+    record.save(update_fields=["transfer", "response_status", "response_body"])
 
 
 def _stored_answer(user_id, key):
-    """The (user, key) record, or ``None``; hand-written (``dmc_transfers.sql``): every keyed booking asks."""
-    record = IdempotencyRecord
-    where = f"WHERE {column(record, 'user', 't')} = %s AND {column(record, 'key', 't')} = %s"
-    return model_read(record).first(where, [user_id, key])
+    """The (user, key) record, or ``None``."""
+    return IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
 
 
 def _replay(record, digest, request):
@@ -105,21 +91,21 @@ def idempotent(create):
             return create(view, request, *args, **kwargs)
         _check_key(key)
         digest = request_digest(request.data)
-        with _serialised(request.user.pk, key), transaction.atomic():
-            record = _stored_answer(request.user.pk, key)
-            if record is not None:
-                return _replay(record, digest, request)
-            response = create(view, request, *args, **kwargs)
-            # Only a success is remembered: a failed attempt is processed anew.
-            if response.status_code == 201:
-                IdempotencyRecord.objects.create(
-                    user=request.user,
-                    key=key,
-                    request_digest=digest,
-                    transfer_id=response.data["id"],
-                    response_status=response.status_code,
-                    response_body=response.data,
-                )
-            return response
+        while True:
+            try:
+                with transaction.atomic():
+                    record = _claim(request.user, key, digest)
+                    response = create(view, request, *args, **kwargs)
+                    # Only a success is remembered: a failed attempt is processed anew.
+                    if response.status_code == 201:
+                        _remember(record, response)
+                    else:
+                        transaction.set_rollback(True)
+                    return response
+            except _Answered:
+                record = _stored_answer(request.user.pk, key)
+                if record is not None:
+                    return _replay(record, digest, request)
+                # Purged between the two statements: claim it again.
 
     return wrapper

@@ -45,7 +45,17 @@ def validation_problem(errors, detail="Invalid input."):
     return problem(400, detail, "validation_error", errors=errors)
 
 
-def database_unavailable():
+# MySQL/MariaDB: a lock wait past innodb_lock_wait_timeout (DB_LOCK_WAIT_SECONDS), a deadlock victim.
+LOCK_ERROR_CODES = {1205, 1213}
+
+
+def is_lock_error(exc):
+    return isinstance(exc, OperationalError) and bool(exc.args) and exc.args[0] in LOCK_ERROR_CODES
+
+
+def database_unavailable(exc=None):
+    if exc is not None and is_lock_error(exc):
+        return problem(503, "What this request needs is held by another one; try again shortly.", "service_unavailable")
     return problem(503, "The database is unreachable; try again shortly.", "service_unavailable")
 
 
@@ -101,7 +111,7 @@ def _problem_for(exc, context):
     if isinstance(exc, DATABASE_ERRORS):
         request_id = _request_id(context.get("request"))
         logger.warning("Database unavailable (request %s): %s", request_id, exception_summary(exc))
-        return database_unavailable(), retry_after_headers()
+        return database_unavailable(exc), retry_after_headers()
     return None
 
 
@@ -158,7 +168,7 @@ def server_error(request):
     # Django calls this inside its ``except`` block, so the exception is at hand.
     exc = sys.exc_info()[1]
     if isinstance(exc, DATABASE_ERRORS):
-        return problem_response(database_unavailable(), retry_after_headers())
+        return problem_response(database_unavailable(exc), retry_after_headers())
     logger.error("Server error (request %s)", _request_id(request))
     if is_admin_path(request):
         return defaults.server_error(request)

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, error pages included, gets its request id and log line.
     "dmc_transfers.middleware.RequestIdMiddleware",
-    # Before any other: its closer runs once the server has sent the body.
     "dmc_transfers.middleware.ReleaseCyclesMiddleware",
     "dmc_transfers.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -87,6 +86,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# How long a statement waits for a row another transaction holds (a vehicle
+# being booked, an Idempotency-Key in flight) before it gives up with a 503.
+DB_LOCK_WAIT_SECONDS = env.int("DB_LOCK_WAIT_SECONDS", default=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Django's backend, a round trip less per transaction (dmc_transfers/db/base.py).
     DATABASES["default"]["ENGINE"] = "dmc_transfers.db"
@@ -95,7 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
             # utf8mb4: passenger names may hold any Unicode, emoji included.
             "charset": "utf8mb4",
             # Strict mode: the server refuses bad data instead of truncating it.
-            "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            # A bounded lock wait: well inside gunicorn's timeout, and "a few
+            # seconds at most" for a duplicate Idempotency-Key (API.md).
+            "init_command": f"SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout={DB_LOCK_WAIT_SECONDS}",
             "isolation_level": "read committed",
         }
     )

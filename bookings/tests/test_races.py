@@ -12,7 +12,7 @@ from bookings.models import Transfer
 from bookings.rules import is_within_window
 from bookings.services import amend_transfer, book_transfer, change_status
 from bookings.tests.factories import TransferFactory
-from bookings.tests.threads import run_together
+from bookings.tests.threads import run_together, wait_until_waiting
 from dmc_transfers.errors import Conflict
 from fleet.tests.factories import VehicleFactory
 
@@ -69,20 +69,8 @@ def test_concurrent_bookings_with_one_client_reference_create_one(integrator, ve
 
 
 def wait_for_lock_wait(*, besides=None):
-    """Until another session of this database waits in a ``FOR UPDATE`` (only a lock wait keeps one
-    running) that does not lock vehicle ``besides``."""
-    other = f"%`fleet_vehicle`.`id` IN ({besides.id})%" if besides else ""
-    with connection.cursor() as cursor:
-        for _ in range(500):
-            cursor.execute(
-                "SELECT COUNT(*) FROM information_schema.processlist"
-                " WHERE db = %s AND command = 'Query' AND info LIKE '%%FOR UPDATE' AND info NOT LIKE %s",
-                [connection.settings_dict["NAME"], other],
-            )
-            if cursor.fetchone()[0]:
-                return
-            threading.Event().wait(0.02)
-    raise AssertionError("nobody waited for a lock")
+    """Until another session waits in a ``FOR UPDATE`` that does not lock vehicle ``besides``."""
+    wait_until_waiting("%FOR UPDATE", not_like=f"%`fleet_vehicle`.`id` IN ({besides.id})%" if besides else "")
 
 
 def test_amendment_that_waited_while_its_transfer_moved_vehicle_follows_it(coordinator, vehicle, at):

@@ -25,3 +25,19 @@ def run_together(jobs):
         thread.join(30)
     assert not any(thread.is_alive() for thread in threads)
     return results
+
+
+def wait_until_waiting(statement_like, *, not_like=""):
+    """Until another session of this test database runs a statement ``LIKE statement_like`` (and not
+    ``LIKE not_like``): in these tests only a lock wait keeps one running long enough to be seen."""
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.processlist"
+                " WHERE db = %s AND command = 'Query' AND info LIKE %s AND info NOT LIKE %s",
+                [connection.settings_dict["NAME"], statement_like, not_like],
+            )
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.02)
+    raise AssertionError(f"no session waited in {statement_like}")
