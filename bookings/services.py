@@ -192,20 +192,27 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
         ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
         _save_reference_safely(transfer)
         first = _record_change(transfer, from_status=None, by=by)
-    _hand_over_history(transfer, [first])
+    attach_history(transfer, [first])
     return transfer
 
 
-def _hand_over_history(transfer, changes):
+def attach_history(transfer, changes):
     """Attach ``changes`` as ``transfer``'s prefetched ``status_history``, as ``prefetch_related`` would.
 
-    A new transfer's whole history is the row just written, so whoever shows
-    it (the 201 body, the serializer) needs no query to read it back.
+    A new transfer's whole history is the row just written, a changed one's
+    is what its caller read plus the row just written, so whoever shows it
+    (the 201 and 200 bodies, the serializer) needs no query to read it back.
     """
     history = transfer.status_history.all()
     history._result_cache = changes
     history._prefetch_done = True
     transfer._prefetched_objects_cache = {"status_history": history}
+
+
+def attached_history(transfer):
+    """The history ``attach_history`` (or ``prefetch_related``) gave ``transfer``, else ``None``."""
+    history = getattr(transfer, "_prefetched_objects_cache", {}).get("status_history")
+    return None if history is None else list(history)
 
 
 def change_status(*, transfer, target, by, driver_name=None, note=None):
@@ -216,6 +223,13 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
     to start, re-check the vehicle on confirmation, transition, save, and
     write exactly one history row. Notifications follow from django-fsm's
     ``post_transition`` signal once the transaction commits.
+
+    When ``transfer`` comes with its history attached (the API reads it
+    with the transfer) and its status is still the one read, the changed
+    transfer gets that history plus the new row: history rows are written
+    only with a status change, and no status comes back once left
+    (``test_lifecycle.test_no_status_comes_back_once_left``), so an unchanged status means an
+    unchanged history.
     """
     if target not in TransferStatus.values:
         raise Invalid.field("status", f"{target!r} is not one of {', '.join(TransferStatus.values)}.")
@@ -252,7 +266,10 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     locked.transition_method(target)()
     # Transitions move the status and nothing else (models.py).
     locked.save(update_fields=["status", "driver_name", "updated_at"])
-    _record_change(locked, from_status=from_status, by=by, note=note)
+    change = _record_change(locked, from_status=from_status, by=by, note=note)
+    known = attached_history(transfer)
+    if known is not None and transfer.status == from_status:
+        attach_history(locked, [*known, change])
     return locked
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import EmptyResultSet
 
 from bookings.api.representation import HISTORY_COLUMNS, TRANSFER_COLUMNS, TRANSFER_DATETIMES
 from bookings.models import Transfer, TransferStatusHistory
+from bookings.services import attach_history, attached_history
 from dmc_transfers.rows import as_dicts
 from dmc_transfers.serializer_fields import represent_datetime
 from dmc_transfers.sql import column, fetch_all, model_read, selected, table
@@ -116,17 +117,43 @@ def transfer_page(queryset, offset, limit):
     return transfer_reads().page_of(queryset, offset, limit)
 
 
+class InstanceRead:
+    """A transfer with its history as model instances, in one statement: the transfer ``LEFT JOIN`` its history."""
+
+    def __init__(self):
+        self.transfers, self.changes = model_read(Transfer), model_read(TransferStatusHistory)
+        self.sql = (
+            f"SELECT {self.transfers.columns('t')}, {self.changes.columns('h')} FROM {table(Transfer)} t "
+            f"LEFT JOIN {table(TransferStatusHistory)} h "
+            f"ON {column(TransferStatusHistory, 'transfer', 'h')} = {column(Transfer, 'id', 't')} "
+            f"WHERE {column(Transfer, 'id', 't')} = %s"
+        )
+        self.owned = f" AND {column(Transfer, 'created_by', 't')} = %s"
+
+    def __call__(self, pk, owner_id):
+        found = fetch_all(self.sql, [pk]) if owner_id is None else fetch_all(self.sql + self.owned, [pk, owner_id])
+        if not found:
+            return None
+        width = len(self.transfers.fields)
+        transfer = self.transfers.instance(found[0][:width])
+        changes = [self.changes.instance(row[width:]) for row in found if row[width] is not None]
+        attach_history(transfer, sorted(changes, key=lambda change: (change.changed_at, change.id)))
+        return transfer
+
+
+@functools.cache
+def instance_read():
+    return InstanceRead()
+
+
 def visible_transfer(pk, *, owner_id=None):
-    """Transfer ``pk`` as an instance, or ``None``; only ``owner_id``'s when given. One hand-written statement."""
-    where, params = f"WHERE {column(Transfer, 'pk', 't')} = %s", [pk]
-    if owner_id is not None:
-        where, params = f"{where} AND {column(Transfer, 'created_by', 't')} = %s", [pk, owner_id]
-    return model_read(Transfer).first(where, params)
+    """Transfer ``pk`` as an instance with its history attached, or ``None``; only ``owner_id``'s when given."""
+    return instance_read()(pk, owner_id)
 
 
 def transfer_representation(transfer):
-    """A transfer a service just wrote, with its history: from the instance when the history was handed over."""
-    history = getattr(transfer, "_prefetched_objects_cache", {}).get("status_history")
+    """A transfer a service just wrote, with its history: from the instance when the history was attached."""
+    history = attached_history(transfer)
     if history is None:
         return transfer_detail(transfer.pk)
     row = _fields_of(transfer, TRANSFER_COLUMNS, TRANSFER_DATETIMES)

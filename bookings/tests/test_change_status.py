@@ -1,7 +1,9 @@
 import pytest
 
+from bookings.api.transfer_reads import transfer_detail, transfer_representation, visible_transfer
 from bookings.choices import TransferStatus as S
-from bookings.services import change_status
+from bookings.models import Transfer
+from bookings.services import attached_history, change_status
 from bookings.tests.factories import TransferFactory
 from dmc_transfers.errors import Conflict, Invalid
 from notifications.models import Notification
@@ -147,3 +149,23 @@ def test_driver_name_is_ignored_by_other_targets_even_when_too_long(coordinator,
     changed = change_status(transfer=transfer, target=target, by=coordinator, driver_name="x" * 200)
     changed.refresh_from_db()
     assert (changed.status, changed.driver_name) == (target, "Marta")
+
+
+def test_a_change_answers_with_the_history_it_was_read_with_plus_its_row(coordinator, vehicle, at):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    read = visible_transfer(transfer.pk)
+    changed = change_status(transfer=read, target=S.CONFIRMED, by=coordinator, note="ok")
+    assert [h.to_status for h in attached_history(changed)] == [S.PENDING, S.CONFIRMED]
+    assert transfer_representation(changed) == transfer_detail(transfer.pk)
+
+
+def test_a_change_after_another_reads_the_history_back(coordinator, vehicle, at):
+    # Read, then someone else confirms: the read's history is one row short.
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    stale = visible_transfer(transfer.pk)
+    change_status(transfer=Transfer.objects.get(pk=transfer.pk), target=S.CONFIRMED, by=coordinator)
+    changed = change_status(transfer=stale, target=S.CANCELLED, by=coordinator)
+    assert attached_history(changed) is None
+    shown = transfer_representation(changed)
+    assert [h["to_status"] for h in shown["status_history"]] == [S.PENDING, S.CONFIRMED, S.CANCELLED]
+    assert shown == transfer_detail(transfer.pk)

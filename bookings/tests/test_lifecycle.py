@@ -47,3 +47,17 @@ def test_status_cannot_be_assigned_directly():
     transfer = Transfer(status=S.PENDING)
     with pytest.raises(AttributeError):
         transfer.status = S.COMPLETED
+
+
+def reachable_from(status):
+    found, frontier = set(), set(Transfer.allowed_targets(status))
+    while frontier:
+        found |= frontier
+        frontier = {t for s in frontier for t in Transfer.allowed_targets(s)} - found
+    return found
+
+
+@pytest.mark.parametrize("status", S.values)
+def test_no_status_comes_back_once_left(status):
+    # change_status relies on it: an unchanged status means no change, so no new history row.
+    assert status not in reachable_from(status)
