@@ -17,7 +17,7 @@ def _queries(pickup_at, vehicle_id, day):
         "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
         "conflict check (one vehicle)": selectors.conflict_statement(vehicle_id=vehicle_id, at=pickup_at),
-        "day list (page of 100, with histories and the total)": transfer_reads().page_statement(
+        "day list (page of 100 with the total)": transfer_reads().page_statement(
             selectors.transfers_on(day=day), 0, 100
         ),
         "day list count (only for page=last)": (f"SELECT COUNT(*) FROM ({day_list.query.sql_with_params()[0]}) d",

@@ -53,6 +53,17 @@ class TransferSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
+class TransferListSerializer(ApiModelSerializer):
+    """A transfer in a list: the representation without its history (API.md: lists may leave it out)."""
+
+    vehicle_id = serializers.IntegerField()
+
+    class Meta:
+        model = Transfer
+        fields = [name for name in TRANSFER_FIELDS if name != "status_history"]
+        read_only_fields = fields
+
+
 class TransferCreateSerializer(ApiModelSerializer):
     """What a booking may send. Lengths and ranges come from the model; the
     service checks the horizon, the vehicle, capacity and availability."""

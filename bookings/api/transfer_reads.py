@@ -1,13 +1,15 @@
-"""Transfers with their histories in one hand-written statement (``dmc_transfers.sql``).
+"""Transfers in one hand-written statement each (``dmc_transfers.sql``).
 
 ``GET /transfers/{id}`` is the transfer joined to its history; a page of
 ``GET /transfers`` is the page's ids (with the total, a scalar ``COUNT``)
-joined to the transfers and their histories. One round trip each, where the
-ORM needs two and three. The rows are put in order here, not by the
-database: an ``ORDER BY`` over the join costs MariaDB a temporary table and
-a sort, which made up a third of a page's time (README, Performance).
-``TransferSerializer`` stays the reference: the tests check both give the
-same representation. A transfer a service has just written is shown from the
+joined to the transfers, without their histories (API.md lets lists leave
+them out; a page of them was half the page's cost, README, Performance).
+One round trip each, where the ORM needs two and three. The rows are put in
+order here, not by the database: an ``ORDER BY`` over the join costs MariaDB
+a temporary table and a sort (a ``LONGTEXT`` column among them), which made
+up a third of a page's time. ``TransferSerializer`` and
+``TransferListSerializer`` stay the reference: the tests check both give
+the same representations. A transfer a service has just written is shown from the
 instance when the service handed its history over (``book_transfer`` does),
 else read back in that one statement.
 """
@@ -39,8 +41,8 @@ class TransferReads:
         )
         self.owned = f" AND {column(Transfer, 'created_by', 't')} = %s"
         self.page = (
-            f"SELECT (COUNT), {picked} FROM (IDS) p "
-            f"JOIN {table(Transfer)} t ON {column(Transfer, 'id', 't')} = p.id {with_history}"
+            f"SELECT (COUNT), {selected(Transfer, TRANSFER_COLUMNS, 't', TRANSFER_DATETIMES)} FROM (IDS) p "
+            f"JOIN {table(Transfer)} t ON {column(Transfer, 'id', 't')} = p.id"
         )
 
     def one(self, pk, owner_id):
@@ -48,8 +50,7 @@ class TransferReads:
             found = fetch_all(self.detail, [pk])
         else:
             found = fetch_all(self.detail + self.owned, [pk, owner_id])
-        transfers = _assembled(found, skip=0)
-        return transfers[0] if transfers else None
+        return _with_history(found) if found else None
 
     def page_statement(self, queryset, offset, limit):
         """The page's statement: the total counts ``queryset``'s rows, the page is its ids from ``offset``."""
@@ -64,42 +65,23 @@ class TransferReads:
         except EmptyResultSet:  # a filter no row can match (the ORM decides before asking)
             return [], 0
         found = fetch_all(*statement)
-        return _assembled(found, skip=1), (found[0][0] if found else 0)
+        # The list's order: pickup time (the stored UTC text sorts as the instants do), then id.
+        rows = (row[1:] for row in sorted(found, key=itemgetter(1 + _PICKUP, 1 + _ID)))
+        return as_dicts(rows, TRANSFER_COLUMNS, TRANSFER_DATETIMES), (found[0][0] if found else 0)
 
 
-# Where _assembled finds the sort keys in a joined row, after its ``skip`` leading columns.
 _PICKUP, _ID = TRANSFER_COLUMNS.index("pickup_time"), TRANSFER_COLUMNS.index("id")
-_CHANGED = len(TRANSFER_COLUMNS) + 1 + HISTORY_COLUMNS.index("changed_at")
-_CHANGE_ID = len(TRANSFER_COLUMNS)
+# Where a detail row (transfer, history id, history) has its history's order: changed_at, id.
+_CHANGED, _CHANGE_ID = len(TRANSFER_COLUMNS) + 1 + HISTORY_COLUMNS.index("changed_at"), len(TRANSFER_COLUMNS)
 
 
-def _in_order(found, skip):
-    """Rows as the list's and the history's orders want them: pickup time, id; then changed_at, id.
-
-    The datetimes are the stored UTC text, which sorts as the instants do. A
-    transfer without history has a single row, so its NULLs are never compared.
-    """
-    return sorted(found, key=itemgetter(skip + _PICKUP, skip + _ID, skip + _CHANGED, skip + _CHANGE_ID))
-
-
-def _assembled(found, skip):
-    """Joined rows (``skip`` leading columns, then transfer, history id, history) as transfers with histories."""
+def _with_history(found):
+    """A transfer's rows joined to its history (one row of NULLs for none) as its representation."""
     width = len(TRANSFER_COLUMNS)
-    heads, owners, changes = {}, [], []
-    for row in _in_order(found, skip):
-        pk = row[skip]
-        if pk not in heads:
-            heads[pk] = row[skip : skip + width]
-        if row[skip + width] is not None:  # LEFT JOIN: a transfer without history has one row of NULLs
-            owners.append(pk)
-            changes.append(row[skip + width + 1 :])
-    transfers = as_dicts(heads.values(), TRANSFER_COLUMNS, TRANSFER_DATETIMES)
-    histories = {pk: [] for pk in heads}
-    for pk, change in zip(owners, as_dicts(changes, HISTORY_COLUMNS, ("changed_at",)), strict=True):
-        histories[pk].append(change)
-    for transfer, history in zip(transfers, histories.values(), strict=True):
-        transfer["status_history"] = history
-    return transfers
+    changes = sorted((row for row in found if row[width] is not None), key=itemgetter(_CHANGED, _CHANGE_ID))
+    [transfer] = as_dicts([found[0][:width]], TRANSFER_COLUMNS, TRANSFER_DATETIMES)
+    transfer["status_history"] = as_dicts((row[width + 1 :] for row in changes), HISTORY_COLUMNS, ("changed_at",))
+    return transfer
 
 
 @functools.cache

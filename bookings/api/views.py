@@ -17,6 +17,7 @@ from bookings.api.serializers import (
     AvailabilitySerializer,
     StatusChangeSerializer,
     TransferCreateSerializer,
+    TransferListSerializer,
     TransferSerializer,
 )
 from bookings.choices import TransferStatus
@@ -51,8 +52,9 @@ def visible(read, pk, user):
 @extend_schema_view(
     list=extend_schema(
         summary="List transfers",
-        description="Paginated, by pickup_time then id. Integrators see their own transfers only.",
-        responses={200: TransferSerializer(many=True), **problems(*examples.LIST_ERRORS)},
+        description="Paginated, by pickup_time then id. Integrators see their own transfers only. "
+        "Each transfer without its `status_history` (read a transfer for it).",
+        responses={200: TransferListSerializer(many=True), **problems(*examples.LIST_ERRORS)},
     ),
     retrieve=extend_schema(
         summary="Read a transfer",

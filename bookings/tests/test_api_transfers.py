@@ -223,6 +223,14 @@ def test_detail_has_history_oldest_first(coordinator_api, vehicle, at):
     assert data["vehicle_id"] == vehicle.id and data["driver_name"] == "Marta"
 
 
+def test_a_listed_transfer_is_its_detail_without_the_history(coordinator_api, vehicle, at):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(), status="CONFIRMED")
+    [listed] = coordinator_api.get("/transfers").json()["results"]
+    detail = coordinator_api.get(f"/transfers/{transfer.pk}").json()
+    assert len(detail.pop("status_history")) == 2
+    assert listed == detail
+
+
 def test_another_integrators_transfer_is_a_404(integrator_api, other_integrator, integrator):
     theirs = TransferFactory(created_by=other_integrator)
     mine = TransferFactory(created_by=integrator)
