@@ -8,7 +8,7 @@ from bookings.models import MAX_PAX, Transfer, TransferStatusHistory
 from bookings.rules import horizon_error
 from bookings.services import DETAIL_FIELDS, NOTE_MAX_LENGTH
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware
-from dmc_transfers.serializer_fields import ApiModelSerializer, IsoDateField, IsoTimeField, LocalDateTimeField
+from dmc_transfers.serializer_fields import ApiModelSerializer, ApiSerializer, IsoDateField, IsoTimeField, LocalDateTimeField
 from fleet.api.serializers import VehicleSerializer
 
 
@@ -87,7 +87,7 @@ class TransferCreateSerializer(ApiModelSerializer):
         }
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(ApiSerializer):
     status = serializers.ChoiceField(choices=TransferStatus.choices)
     # Length and presence are checked by change_status, after the transition
     # check, as API.md orders them.
@@ -102,7 +102,7 @@ class StatusChangeSerializer(serializers.Serializer):
     )
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class AvailabilityQuerySerializer(ApiSerializer):
     date = IsoDateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
     pickup_time = IsoTimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
     pax_count = serializers.IntegerField(min_value=1, max_value=MAX_PAX)
