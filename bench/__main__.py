@@ -5,6 +5,7 @@ starts gunicorn, drives each scenario with wrk at each concurrency, measures
 the database floor and writes latest.md and latest.json.
 """
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE = "mysql://root:@127.0.0.1:3306/dmc_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def arguments(argv):
@@ -76,6 +78,11 @@ def main(argv=None):
 
     started = time.monotonic()
     Run(args, database_url).execute()
+    if args.out.resolve() == RESULTS:
+        # The committed results: README's Latest results follow them (never a partial run's --out).
+        from bench.report import update_readme
+
+        update_readme(README, json.loads((RESULTS / "latest.json").read_text()))
     shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)
     print(f"Done in {time.monotonic() - started:.0f} s: {args.out / 'latest.md'}", file=sys.stderr)
 
