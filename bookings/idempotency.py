@@ -14,12 +14,13 @@ import functools
 import hashlib
 
 import orjson
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
+from dmc_transfers.db import DEADLOCK, is_lock_error
 from dmc_transfers.errors import Conflict
 
 HEADER = "Idempotency-Key"
@@ -37,12 +38,21 @@ def _check_key(key):
         raise exceptions.ValidationError({HEADER: [f"Use 1-{KEY_MAX_LENGTH} printable ASCII characters."]})
 
 
+# A claim is tried again when the key was free after all: its holder rolled back and the waiting
+# duplicates deadlocked on the free key (InnoDB's duplicate-key locks), or its record was purged.
+CLAIM_ATTEMPTS = 3
+
+
 class _Answered(Exception):
-    """The (user, key) already has a committed answer."""
+    """The insert found the (user, key) taken: by a committed answer, as a rule."""
+
+
+class _Contended(Exception):
+    """Duplicates waiting for the same key deadlocked once it was free; the loser's transaction is gone."""
 
 
 def _claim(user, key, digest):
-    """Insert the (user, key) record, its answer still to come; ``_Answered`` if it has one.
+    """Insert the (user, key) record, its answer still to come; ``_Answered`` if the key is taken.
 
     The first statement of the booking's transaction: a failed insert leaves
     nothing to undo but the transaction itself.
@@ -52,6 +62,10 @@ def _claim(user, key, digest):
         record.save(force_insert=True)
     except IntegrityError as exc:
         raise _Answered from exc
+    except OperationalError as exc:
+        if is_lock_error(exc, codes=(DEADLOCK,)):
+            raise _Contended from exc
+        raise
     return record
 
 
@@ -91,7 +105,7 @@ def idempotent(create):
             return create(view, request, *args, **kwargs)
         _check_key(key)
         digest = request_digest(request.data)
-        while True:
+        for _ in range(CLAIM_ATTEMPTS):
             try:
                 with transaction.atomic():
                     record = _claim(request.user, key, digest)
@@ -102,10 +116,13 @@ def idempotent(create):
                     else:
                         transaction.set_rollback(True)
                     return response
-            except _Answered:
+            except _Contended as contended:
+                failure = contended.__cause__
+            except _Answered as answered:
                 record = _stored_answer(request.user.pk, key)
                 if record is not None:
                     return _replay(record, digest, request)
-                # Purged between the two statements: claim it again.
+                failure = answered.__cause__
+        raise failure
 
     return wrapper

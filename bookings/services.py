@@ -269,7 +269,7 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     change = _record_change(locked, from_status=from_status, by=by, note=note)
     known = attached_history(transfer)
     if known is not None and transfer.status == from_status:
-        attach_history(locked, [*known, change])
+        attach_history(locked, sorted([*known, change], key=lambda row: (row.changed_at, row.id)))
     return locked
 
 

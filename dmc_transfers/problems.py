@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from dmc_transfers.db import is_lock_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
 from dmc_transfers.log_redaction import exception_summary
 
@@ -43,14 +44,6 @@ def problem(status, detail, code, **extra):
 
 def validation_problem(errors, detail="Invalid input."):
     return problem(400, detail, "validation_error", errors=errors)
-
-
-# MySQL/MariaDB: a lock wait past innodb_lock_wait_timeout (DB_LOCK_WAIT_SECONDS), a deadlock victim.
-LOCK_ERROR_CODES = {1205, 1213}
-
-
-def is_lock_error(exc):
-    return isinstance(exc, OperationalError) and bool(exc.args) and exc.args[0] in LOCK_ERROR_CODES
 
 
 def database_unavailable(exc=None):
@@ -167,9 +160,10 @@ def page_not_found(request, exception):
 def server_error(request):
     # Django calls this inside its ``except`` block, so the exception is at hand.
     exc = sys.exc_info()[1]
+    if is_admin_path(request):
+        logger.error("Server error (request %s)", _request_id(request))
+        return defaults.server_error(request)  # the admin keeps its HTML pages
     if isinstance(exc, DATABASE_ERRORS):
         return problem_response(database_unavailable(exc), retry_after_headers())
     logger.error("Server error (request %s)", _request_id(request))
-    if is_admin_path(request):
-        return defaults.server_error(request)
     return problem_response(problem(500, "Internal server error.", "server_error"))

@@ -11,6 +11,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from bookings.choices import TransferStatus
 from bookings.models import Transfer, TransferStatusHistory
 from bookings.services import DETAIL_FIELDS, OPEN_STATUSES, amend_transfer, book_transfer, change_status
 from dmc_transfers.admin_service_forms import ServiceFormAdminMixin, ServiceModelForm, domain_error_messages
+from dmc_transfers.db import is_lock_error
 from dmc_transfers.errors import DomainError
 from dmc_transfers.localtime import day_bounds, to_local
 
@@ -218,6 +220,11 @@ class TransferAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
         except DomainError as exc:
             for line in domain_error_messages(exc):
                 messages.error(request, f"Transfer #{transfer.pk}: {line}")
+            return False
+        except OperationalError as exc:
+            if not is_lock_error(exc):
+                raise
+            messages.error(request, f"Transfer #{transfer.pk}: another change holds its vehicle; try again.")
             return False
         self.log_change(request, transfer, f"Status changed to {target}.")
         return True

@@ -1,5 +1,6 @@
 """The transfer admin: every page, action and button goes through the services."""
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -8,6 +9,7 @@ from django.urls import reverse
 from bookings.choices import TransferStatus as S
 from bookings.models import Transfer
 from bookings.tests.factories import TransferFactory, TransferStatusHistoryFactory
+from bookings.tests.threads import while_vehicle_is_held
 from dmc_transfers.localtime import to_local
 from fleet.tests.factories import VehicleFactory
 from notifications.models import Notification
@@ -433,3 +435,14 @@ def test_cancel_selected_reports_each_transfer(back_office, at):
     running.refresh_from_db()
     assert (pending.status, running.status) == (S.CANCELLED, S.IN_PROGRESS)
     assert history(pending)[-1] == (S.PENDING, S.CANCELLED, "coordinator")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_a_vehicle_held_past_the_lock_wait_is_a_message_not_an_error(back_office, vehicle, at):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    confirm = partial(back_office.post, transition_url(transfer), {"target": S.CONFIRMED}, follow=True)
+    _, response = while_vehicle_is_held(vehicle.id, confirm)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert f"Transfer #{transfer.pk}: another change holds its vehicle; try again." in messages_of(response)
+    assert Transfer.objects.get(pk=transfer.pk).status == S.PENDING

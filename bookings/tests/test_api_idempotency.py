@@ -6,7 +6,7 @@ from django.db import connection, transaction
 
 from bookings.locking import lock_vehicles
 from bookings.models import IdempotencyRecord, Transfer
-from bookings.tests.threads import run_together, wait_until_waiting
+from bookings.tests.threads import run_together, wait_until_waiting, while_vehicle_is_held
 from dmc_transfers.tests.api_fixtures import assert_problem
 from fleet.tests.factories import VehicleFactory
 
@@ -140,17 +140,27 @@ def test_concurrent_duplicates_wait_and_get_the_same_answer(api, make_user, at):
     assert sorted(answers, key=lambda a: a[2] or "") == [(201, transfer_id, None)] + [(201, transfer_id, "true")] * 7
 
 
+def waiting_sessions(statement_like):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM information_schema.processlist WHERE db = %s AND command = 'Query' AND info LIKE %s",
+            [connection.settings_dict["NAME"], statement_like],
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
-def test_a_duplicate_waits_for_the_first_and_is_processed_anew_when_it_fails(api, make_user, at):
-    """The first holds its claim while it waits for the vehicle; the duplicate waits for the claim."""
+@pytest.mark.parametrize("duplicates", [1, 3])
+def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api, make_user, at, duplicates):
+    """The first holds its claim while it waits for the vehicle; the duplicates wait for the claim.
+    Several duplicates deadlock on the key once the first has rolled back: the losers claim again."""
     from bookings.roles import INTEGRATORS
 
     user = make_user("agency-w", role=INTEGRATORS)
     vehicle = VehicleFactory(capacity=4)
     body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 2, "passenger_name": "Ada",
             "pickup_location": "PMI", "dropoff_location": "Palma"}
-    first_client, second_client = api(user), api(user)
     holding, first_sent = threading.Event(), threading.Event()
 
     def hold_the_vehicle():
@@ -158,20 +168,28 @@ def test_a_duplicate_waits_for_the_first_and_is_processed_anew_when_it_fails(api
             lock_vehicles([vehicle.id])
             holding.set()
             first_sent.wait(10)
-            wait_until_waiting("INSERT INTO `bookings_idempotencyrecord`%")  # the duplicate, behind the claim
+            for _ in range(500):  # every duplicate waits behind the first's claim
+                if waiting_sessions("INSERT INTO `bookings_idempotencyrecord`%") >= duplicates:
+                    return
+                threading.Event().wait(0.02)
+            raise AssertionError("the duplicates did not wait")
 
     def first():  # too many passengers: a 400, once it has the vehicle
+        client = api(user)
         holding.wait(10)
         first_sent.set()
-        return post(first_client, {**body, "pax_count": 9}, "in-flight").status_code
+        return post(client, {**body, "pax_count": 9}, "in-flight").status_code
 
-    def second():
+    def duplicate():
+        client = api(user)
         first_sent.wait(10)
         wait_until_waiting("%FOR UPDATE")  # the first has claimed the key and waits for the vehicle
-        response = post(second_client, body, "in-flight")
+        response = post(client, body, "in-flight")
         return response.status_code, response.get("Idempotent-Replayed")
 
-    assert run_together([hold_the_vehicle, first, second]) == [None, 400, (201, None)]
+    answers = run_together([hold_the_vehicle, first, *[duplicate] * duplicates])
+    assert answers[:2] == [None, 400]
+    assert sorted(answers[2:], key=str) == sorted([(201, None)] + [(201, "true")] * (duplicates - 1), key=str)
     assert Transfer.objects.count() == 1
     assert IdempotencyRecord.objects.get().transfer_id == Transfer.objects.get().id
 
@@ -180,27 +198,7 @@ def test_a_duplicate_waits_for_the_first_and_is_processed_anew_when_it_fails(api
 @pytest.mark.timeout(60)
 def test_a_lock_held_past_the_wait_is_a_503_to_retry(integrator, api, body, vehicle, settings):
     """A vehicle held by another transaction for longer than DB_LOCK_WAIT_SECONDS: 503, Retry-After, nothing written."""
-
-    holding, done = threading.Event(), threading.Event()
-
-    def hold_the_vehicle():
-        with transaction.atomic():
-            lock_vehicles([vehicle.id])
-            holding.set()
-            done.wait(10)
-
-    def book():
-        holding.wait(10)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT @@innodb_lock_wait_timeout")
-            configured = cursor.fetchone()[0]
-            cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")  # keep the test short
-        try:
-            return configured, post(api(integrator), body, "held")
-        finally:
-            done.set()
-
-    _, (configured, response) = run_together([hold_the_vehicle, book])
+    configured, response = while_vehicle_is_held(vehicle.id, lambda: post(api(integrator), body, "held"))
     assert configured == settings.DB_LOCK_WAIT_SECONDS
     data = assert_problem(response, 503, "service_unavailable")
     assert "held by another" in data["detail"] and response["Retry-After"]

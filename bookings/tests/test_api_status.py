@@ -193,3 +193,14 @@ def test_each_answer_is_what_a_read_then_shows(coordinator_api, mine):
         assert answer.status_code == 200
         assert answer.json() == coordinator_api.get(f"/transfers/{transfer.pk}").json()
     assert [h["changed_by"] for h in answer.json()["status_history"]][:2] == ["import", first.changed_by]
+
+
+def test_the_answer_keeps_the_history_order_when_a_row_is_dated_ahead(coordinator_api, mine):
+    # A row written by a host whose clock ran ahead sorts after the new one, in the answer as in a read.
+    transfer = mine()
+    first = transfer.status_history.get()
+    first.changed_at = first.changed_at.replace(year=first.changed_at.year + 1)
+    first.save()
+    answer = patch(coordinator_api, transfer.pk, {"status": "CONFIRMED"})
+    assert [h["to_status"] for h in answer.json()["status_history"]] == ["CONFIRMED", "PENDING"]
+    assert answer.json() == coordinator_api.get(f"/transfers/{transfer.pk}").json()

@@ -1,7 +1,9 @@
 """Real threads for race tests, each on its own database connection."""
 import threading
 
-from django.db import connection
+from django.db import connection, transaction
+
+from bookings.locking import lock_vehicles
 
 
 def run_together(jobs):
@@ -41,3 +43,28 @@ def wait_until_waiting(statement_like, *, not_like=""):
                 return
             threading.Event().wait(0.02)
     raise AssertionError(f"no session waited in {statement_like}")
+
+
+def while_vehicle_is_held(vehicle_id, action, *, lock_wait_seconds=1):
+    """``action()`` on a connection of its own while another transaction holds the vehicle's row, its
+    session waiting for a lock at most ``lock_wait_seconds``; ``(the session's configured wait, result)``."""
+    holding, done = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            lock_vehicles([vehicle_id])
+            holding.set()
+            done.wait(10)
+
+    def act():
+        holding.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@innodb_lock_wait_timeout")
+            configured = cursor.fetchone()[0]
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = %s", [lock_wait_seconds])
+        try:
+            return configured, action()
+        finally:
+            done.set()
+
+    return run_together([hold, act])[1]

@@ -1,0 +1,10 @@
+"""The database backend (``base.py``) and how to tell its errors apart."""
+from django.db import OperationalError
+
+# MySQL/MariaDB error numbers: a lock wait past innodb_lock_wait_timeout (DB_LOCK_WAIT_SECONDS), a deadlock victim.
+LOCK_WAIT_TIMEOUT, DEADLOCK = 1205, 1213
+
+
+def is_lock_error(exc, codes=(LOCK_WAIT_TIMEOUT, DEADLOCK)):
+    """Another transaction held what this one needed (the transaction may be tried again), not an outage."""
+    return isinstance(exc, OperationalError) and bool(exc.args) and exc.args[0] in codes

@@ -175,6 +175,7 @@ def test_django_server_errors_are_problems_on_api_paths_and_html_in_the_admin():
         raise OperationalError(2006, "MySQL server has gone away")
     except OperationalError:
         db_down = problems.server_error(factory.get("/transfers"))
+        admin_db_down = problems.server_error(factory.get("/admin/"))
     try:
         raise ZeroDivisionError
     except ZeroDivisionError:
@@ -183,6 +184,15 @@ def test_django_server_errors_are_problems_on_api_paths_and_html_in_the_admin():
     assert db_down.status_code == 503 and db_down["Retry-After"].isdigit()
     assert crash.status_code == 500 and crash["Content-Type"] == problems.PROBLEM_CONTENT_TYPE
     assert b"Traceback" not in crash.content and admin["Content-Type"].startswith("text/html")
+    assert admin_db_down["Content-Type"].startswith("text/html")
+
+
+def test_a_lock_wait_or_deadlock_is_a_503_that_says_so():
+    request = RequestFactory().get("/transfers")
+    for code in (1205, 1213):
+        response = problems.exception_handler(OperationalError(code, "Lock wait timeout"), {"request": request})
+        assert response.status_code == 503 and response["Retry-After"].isdigit()
+        assert response.data["detail"].startswith("What this request needs is held by another one")
 
 
 def test_unexpected_view_errors_are_500_problems_without_traceback(caplog):
