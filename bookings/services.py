@@ -5,6 +5,7 @@ They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
 """
 from contextlib import nullcontext
 from functools import partial
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -197,14 +198,15 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
 
 
 def attach_history(transfer, changes):
-    """Attach ``changes`` as ``transfer``'s prefetched ``status_history``, as ``prefetch_related`` would.
+    """Attach ``changes``, in the history's order, as ``transfer``'s prefetched ``status_history``,
+    as ``prefetch_related`` would.
 
     A new transfer's whole history is the row just written, a changed one's
     is what its caller read plus the row just written, so whoever shows it
     (the 201 and 200 bodies, the serializer) needs no query to read it back.
     """
     history = transfer.status_history.all()
-    history._result_cache = changes
+    history._result_cache = sorted(changes, key=attrgetter(*TransferStatusHistory._meta.ordering))
     history._prefetch_done = True
     transfer._prefetched_objects_cache = {"status_history": history}
 
@@ -269,7 +271,7 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     change = _record_change(locked, from_status=from_status, by=by, note=note)
     known = attached_history(transfer)
     if known is not None and transfer.status == from_status:
-        attach_history(locked, sorted([*known, change], key=lambda row: (row.changed_at, row.id)))
+        attach_history(locked, [*known, change])
     return locked
 
 

@@ -102,17 +102,15 @@ class BodySizeLimitMiddleware:
             return 0
 
 
-
 class ReleaseCyclesMiddleware:
     """Undo DRF's reference cycles once a response has been sent, so its data goes by refcount.
 
     DRF ties the view, its request and its response into cycles (the view
     holds both and, a viewset, its handlers bound to itself; the response's
     renderer context holds the view; the request's parser context holds the
-    request). Everything they reach, a page of 100
-    transfers included, then waits for CPython's cyclic collector, which walks
-    it again and again: a third of a millisecond of a day list (README,
-    Performance). Cut when the server closes the response, after its body
+    request). Everything they reach, a page of 100 transfers included, then
+    waits for CPython's cyclic collector, which walks it again and again: a
+    third of a millisecond of a day list (README, Performance). Cut when the server closes the response, after its body
     went out; the response itself keeps ``data`` for whoever still holds it.
     """
 

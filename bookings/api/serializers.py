@@ -103,8 +103,8 @@ class StatusChangeSerializer(ApiSerializer):
 
 
 class AvailabilityQuerySerializer(ApiSerializer):
-    date = IsoDateField(input_formats=["%Y-%m-%d"], help_text="Local date, `YYYY-MM-DD`.")
-    pickup_time = IsoTimeField(input_formats=["%H:%M", "%H:%M:%S"], help_text="Local time, `HH:MM[:SS]`.")
+    date = IsoDateField(help_text="Local date, `YYYY-MM-DD`.")
+    pickup_time = IsoTimeField(help_text="Local time, `HH:MM[:SS]`.")
     pax_count = serializers.IntegerField(min_value=1, max_value=MAX_PAX)
 
     def validate(self, attrs):

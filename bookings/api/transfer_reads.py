@@ -10,8 +10,8 @@ a temporary table and a sort (a ``LONGTEXT`` column among them), which made
 up a third of a page's time. ``TransferSerializer`` and
 ``TransferListSerializer`` stay the reference: the tests check both give
 the same representations. A transfer a service has just written is shown from the
-instance when the service handed its history over (``book_transfer`` does),
-else read back in that one statement.
+instance when the service attached its history (booking, and a status change
+on a transfer read with its history), else read back in that one statement.
 """
 import functools
 from operator import itemgetter
@@ -29,28 +29,38 @@ from dmc_transfers.sql import column, fetch_all, model_read, selected, table
 class TransferReads:
     def __init__(self):
         history = TransferStatusHistory
+        self.transfers, self.changes = model_read(Transfer), model_read(history)
         picked = (
             f"{selected(Transfer, TRANSFER_COLUMNS, 't', TRANSFER_DATETIMES)}, {column(history, 'id', 'h')}, "
             f"{selected(history, HISTORY_COLUMNS, 'h', ('changed_at',))}"
         )
         with_history = (
-            f"LEFT JOIN {table(history)} h ON {column(history, 'transfer', 'h')} = {column(Transfer, 'id', 't')}"
+            f"FROM {table(Transfer)} t LEFT JOIN {table(history)} h "
+            f"ON {column(history, 'transfer', 'h')} = {column(Transfer, 'id', 't')} WHERE {column(Transfer, 'id', 't')} = %s"
         )
-        self.detail = (
-            f"SELECT {picked} FROM {table(Transfer)} t {with_history} WHERE {column(Transfer, 'id', 't')} = %s"
-        )
+        self.detail = f"SELECT {picked} {with_history}"
+        self.instances = f"SELECT {self.transfers.columns('t')}, {self.changes.columns('h')} {with_history}"
         self.owned = f" AND {column(Transfer, 'created_by', 't')} = %s"
         self.page = (
             f"SELECT (COUNT), {selected(Transfer, TRANSFER_COLUMNS, 't', TRANSFER_DATETIMES)} FROM (IDS) p "
             f"JOIN {table(Transfer)} t ON {column(Transfer, 'id', 't')} = p.id"
         )
 
+    def _rows_of_one(self, sql, pk, owner_id):
+        return fetch_all(sql, [pk]) if owner_id is None else fetch_all(sql + self.owned, [pk, owner_id])
+
     def one(self, pk, owner_id):
-        if owner_id is None:
-            found = fetch_all(self.detail, [pk])
-        else:
-            found = fetch_all(self.detail + self.owned, [pk, owner_id])
+        found = self._rows_of_one(self.detail, pk, owner_id)
         return _with_history(found) if found else None
+
+    def one_instance(self, pk, owner_id):
+        found = self._rows_of_one(self.instances, pk, owner_id)
+        if not found:
+            return None
+        width = len(self.transfers.fields)
+        transfer = self.transfers.instance(found[0][:width])
+        attach_history(transfer, [self.changes.instance(row[width:]) for row in found if row[width] is not None])
+        return transfer
 
     def page_statement(self, queryset, offset, limit):
         """The page's statement: the total counts ``queryset``'s rows, the page is its ids from ``offset``."""
@@ -99,38 +109,9 @@ def transfer_page(queryset, offset, limit):
     return transfer_reads().page_of(queryset, offset, limit)
 
 
-class InstanceRead:
-    """A transfer with its history as model instances, in one statement: the transfer ``LEFT JOIN`` its history."""
-
-    def __init__(self):
-        self.transfers, self.changes = model_read(Transfer), model_read(TransferStatusHistory)
-        self.sql = (
-            f"SELECT {self.transfers.columns('t')}, {self.changes.columns('h')} FROM {table(Transfer)} t "
-            f"LEFT JOIN {table(TransferStatusHistory)} h "
-            f"ON {column(TransferStatusHistory, 'transfer', 'h')} = {column(Transfer, 'id', 't')} "
-            f"WHERE {column(Transfer, 'id', 't')} = %s"
-        )
-        self.owned = f" AND {column(Transfer, 'created_by', 't')} = %s"
-
-    def __call__(self, pk, owner_id):
-        found = fetch_all(self.sql, [pk]) if owner_id is None else fetch_all(self.sql + self.owned, [pk, owner_id])
-        if not found:
-            return None
-        width = len(self.transfers.fields)
-        transfer = self.transfers.instance(found[0][:width])
-        changes = [self.changes.instance(row[width:]) for row in found if row[width] is not None]
-        attach_history(transfer, sorted(changes, key=lambda change: (change.changed_at, change.id)))
-        return transfer
-
-
-@functools.cache
-def instance_read():
-    return InstanceRead()
-
-
 def visible_transfer(pk, *, owner_id=None):
     """Transfer ``pk`` as an instance with its history attached, or ``None``; only ``owner_id``'s when given."""
-    return instance_read()(pk, owner_id)
+    return transfer_reads().one_instance(pk, owner_id)
 
 
 def transfer_representation(transfer):
