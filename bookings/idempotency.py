@@ -14,14 +14,17 @@ import functools
 import hashlib
 
 import orjson
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
 from dmc_transfers.db import DEADLOCK, is_lock_error
 from dmc_transfers.errors import Conflict
+from dmc_transfers.renderers import JSONRenderer
+from dmc_transfers.sql import column, table
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -51,29 +54,58 @@ class _Contended(Exception):
     """Duplicates waiting for the same key deadlocked once it was free; the loser's transaction is gone."""
 
 
+class RecordWrites:
+    """The record's two writes, hand-written (``dmc_transfers.sql``): its claim and its answer.
+
+    Every keyed booking writes both; through the ORM (model instance,
+    ``save``, the JSON field's encoder) they cost three times the CPU of the
+    statements themselves (README, Performance). The body is stored as the
+    renderer wrote it for the client; the ORM reads it back (``_stored_answer``).
+    """
+
+    def __init__(self):
+        record = IdempotencyRecord
+        names = ("user", "key", "request_digest", "response_status", "response_body", "created_at")
+        self.created_at = record._meta.get_field("created_at")
+        self.insert = (
+            f"INSERT INTO {table(record)} ({', '.join(column(record, name) for name in names)}) "
+            f"VALUES ({', '.join(['%s'] * len(names))})"
+        )
+        answer = ", ".join(f"{column(record, name)} = %s" for name in ("transfer", "response_status", "response_body"))
+        self.update = f"UPDATE {table(record)} SET {answer} WHERE {column(record, 'id')} = %s"
+
+    def claim(self, user_id, key, digest):
+        """Insert the (user, key) record, its answer still to come (status 0); its id."""
+        created_at = self.created_at.get_db_prep_save(timezone.now(), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(self.insert, [user_id, key, digest, 0, "{}", created_at])
+            return cursor.lastrowid
+
+    def answer(self, record_id, response):
+        body = JSONRenderer().render(response.data).decode()
+        with connection.cursor() as cursor:
+            cursor.execute(self.update, [response.data["id"], response.status_code, body, record_id])
+
+
+@functools.cache
+def record_writes():
+    return RecordWrites()
+
+
 def _claim(user, key, digest):
-    """Insert the (user, key) record, its answer still to come; ``_Answered`` if the key is taken.
+    """Insert the (user, key) record, its answer still to come; its id. ``_Answered`` if the key is taken.
 
     The first statement of the booking's transaction: a failed insert leaves
     nothing to undo but the transaction itself.
     """
-    record = IdempotencyRecord(user=user, key=key, request_digest=digest, response_status=0, response_body={})
     try:
-        record.save(force_insert=True)
+        return record_writes().claim(user.pk, key, digest)
     except IntegrityError as exc:
         raise _Answered from exc
     except OperationalError as exc:
         if is_lock_error(exc, codes=(DEADLOCK,)):
             raise _Contended from exc
         raise
-    return record
-
-
-def _remember(record, response):
-    record.transfer_id = response.data["id"]
-    record.response_status = response.status_code
-    record.response_body = response.data
-    record.save(update_fields=["transfer", "response_status", "response_body"])
 
 
 def _stored_answer(user_id, key):
@@ -108,11 +140,11 @@ def idempotent(create):
         for _ in range(CLAIM_ATTEMPTS):
             try:
                 with transaction.atomic():
-                    record = _claim(request.user, key, digest)
+                    record_id = _claim(request.user, key, digest)
                     response = create(view, request, *args, **kwargs)
                     # Only a success is remembered: a failed attempt is processed anew.
                     if response.status_code == 201:
-                        _remember(record, response)
+                        record_writes().answer(record_id, response)
                     else:
                         transaction.set_rollback(True)
                     return response

@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from bookings.locking import lock_vehicles
 from bookings.models import IdempotencyRecord, Transfer
@@ -30,6 +31,17 @@ def test_same_key_same_body_replays_the_first_answer(integrator_api, body):
     assert again["Location"] == first["Location"]
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert Transfer.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_record_holds_the_answer_as_the_orm_reads_it(integrator_api, integrator, body):
+    """The record is written by hand (RecordWrites): every column as the model defines it."""
+    before = timezone.now()
+    first = post(integrator_api, body, "k-1")
+    record = IdempotencyRecord.objects.get()
+    assert (record.user, record.key, record.response_status) == (integrator, "k-1", 201)
+    assert record.transfer_id == first.json()["id"] and record.response_body == first.json()
+    assert before <= record.created_at <= timezone.now()
 
 
 @pytest.mark.django_db
