@@ -45,6 +45,7 @@ class IsoDateFilter(django_filters.DateFilter):
 
 def _filter_copy(filter_):
     clone = copy.copy(filter_)
+    clone.extra = dict(filter_.extra)  # a request-dependent filter writes its queryset there
     if filter_.method is not None:
         clone.method = filter_.method  # a new FilterMethod, calling this copy's parent, not the original's
     return clone
@@ -57,7 +58,8 @@ class _CopiedShallowly(dict):
     fields for every form, i.e. twice per list request, for a sixth of a day
     list's CPU (README, Performance). Filtering and validating read what
     filters and fields hold; only the filter itself is written (its parent
-    FilterSet), so a copy of each is enough.
+    FilterSet, and a request-dependent filter's queryset in its ``extra``), so
+    a copy of each (and of its ``extra``) is enough.
     """
 
     def __init__(self, items, copy_one):

@@ -1,11 +1,14 @@
 """FilterSets copy their filters and form fields one level deep per request (dmc_transfers/filters.py)."""
 import datetime as dt
 
+import django_filters
 import pytest
 from django.http import QueryDict
 
 from bookings.filtersets import TransferFilterSet
 from bookings.models import Transfer
+from dmc_transfers.filters import FilterSet
+from fleet.models import Vehicle
 
 pytestmark = pytest.mark.unit
 
@@ -44,3 +47,22 @@ def test_an_invalid_value_is_still_refused_per_filterset():
     bad, good = filterset("date=2026-12-9"), filterset("date=2026-12-09")
     assert not bad.is_valid() and "date" in bad.errors
     assert good.is_valid()
+
+
+def test_a_request_dependent_filter_keeps_each_requests_queryset_to_itself():
+    """django-filter writes such a filter's queryset into its ``extra``: each copy has its own."""
+
+    class ByVehicle(FilterSet):
+        vehicle = django_filters.ModelChoiceFilter(
+            field_name="vehicle", queryset=lambda request: Vehicle.objects.filter(pk=request)
+        )
+
+        class Meta:
+            model = Transfer
+            fields = ["vehicle"]
+
+    first = ByVehicle(QueryDict(""), queryset=Transfer.objects.none(), request=1)
+    second = ByVehicle(QueryDict(""), queryset=Transfer.objects.none(), request=2)
+    first_field, second_field = first.filters["vehicle"].field, second.filters["vehicle"].field
+    assert str(first_field.queryset.query) != str(second_field.queryset.query)
+    assert callable(ByVehicle.base_filters["vehicle"].extra["queryset"])  # the class's filter is untouched
