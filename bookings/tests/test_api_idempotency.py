@@ -180,6 +180,8 @@ def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api,
             lock_vehicles([vehicle.id])
             holding.set()
             first_sent.wait(10)
+            # Past its claim (an INSERT in flight must not pass for a duplicate's), the first waits here.
+            wait_until_waiting("%FOR UPDATE")
             for _ in range(500):  # every duplicate waits behind the first's claim
                 if waiting_sessions("INSERT INTO `bookings_idempotencyrecord`%") >= duplicates:
                     return
