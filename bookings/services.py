@@ -19,6 +19,7 @@ from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
 from dmc_transfers.localtime import to_local
 from dmc_transfers.text import clean_text
+from dmc_transfers.writes import insert, update
 
 NOTE_MAX_LENGTH = 500
 DRIVER_NAME_MAX_LENGTH = 120
@@ -127,12 +128,10 @@ def ensure_vehicle_free(*, vehicle, at, exclude_transfer_id=None):
 
 
 def _record_change(transfer, *, from_status, by, note=None):
-    return TransferStatusHistory.objects.create(
-        transfer=transfer,
-        from_status=from_status,
-        to_status=transfer.status,
-        changed_by=actor_name(by),
-        note=note,
+    return insert(
+        TransferStatusHistory(
+            transfer=transfer, from_status=from_status, to_status=transfer.status, changed_by=actor_name(by), note=note
+        )
     )
 
 
@@ -144,12 +143,13 @@ def _save_reference_safely(transfer):
     transaction when a save fails, and a caller that goes on after the 409
     (the admin re-renders its form) needs that transaction intact.
     """
+    save = partial(insert, transfer) if transfer.pk is None else transfer.save
     if transfer.client_reference is None:
-        transfer.save()
+        save()
         return
     try:
         with transaction.atomic():
-            transfer.save()
+            save()
     except IntegrityError as exc:
         if "transfer_client_reference_uniq" in str(exc):
             raise _duplicate_reference(transfer.client_reference) from exc
@@ -267,7 +267,7 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     from_status = locked.status
     locked.transition_method(target)()
     # Transitions move the status and nothing else (models.py).
-    locked.save(update_fields=["status", "driver_name", "updated_at"])
+    update(locked, ["status", "driver_name", "updated_at"])
     change = _record_change(locked, from_status=from_status, by=by, note=note)
     known = attached_history(transfer)
     if known is not None and transfer.status == from_status:

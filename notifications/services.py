@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from dmc_transfers.localtime import to_local
+from dmc_transfers.writes import insert
 from notifications.choices import NotificationKind
 from notifications.models import Notification
 
@@ -41,7 +42,7 @@ def write_confirmation_notification(*, transfer):
     kind = NotificationKind.TRANSFER_CONFIRMED
     try:
         with _contained():
-            return Notification.objects.create(transfer=transfer, kind=kind, **confirmation_content(transfer))
+            return insert(Notification(transfer=transfer, kind=kind, **confirmation_content(transfer)))
     except IntegrityError:
         return Notification.objects.get(transfer=transfer, kind=kind)
 

@@ -1,0 +1,121 @@
+"""The hand-written INSERT and UPDATE (dmc_transfers/writes.py) write what ``save()`` writes."""
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError
+from django.db.models import signals
+from django.utils import timezone
+
+from bookings.choices import TransferStatus
+from bookings.models import Transfer, TransferStatusHistory
+from bookings.tests.factories import TransferFactory
+from dmc_transfers.writes import insert, update
+from fleet.tests.factories import VehicleFactory
+from notifications.models import Notification
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+STAMPS = {"created_at", "updated_at", "changed_at", "next_attempt_at"}
+
+
+def stored(instance):
+    """The row as the database holds it, read back through the ORM, without its id and timestamps."""
+    row = type(instance).objects.filter(pk=instance.pk).values().get()
+    return {name: value for name, value in row.items() if name != "id" and name not in STAMPS}
+
+
+def transfer_like(integrator, vehicle, pickup_time):
+    return Transfer(
+        vehicle=vehicle,
+        pickup_time=pickup_time,
+        pax_count=2,
+        passenger_name="Ada Lovelace",
+        passenger_email="ada@example.com",
+        flight_number="IB3456",
+        pickup_location="PMI",
+        dropoff_location="Palma",
+        notes="Child seat ✓",
+        created_by=integrator,
+    )
+
+
+def test_a_transfer_inserted_by_hand_is_the_row_save_writes(integrator):
+    vehicle = VehicleFactory()
+    before = timezone.now()
+    pickup = timezone.now() + dt.timedelta(days=3)
+    by_orm, by_hand = transfer_like(integrator, vehicle, pickup), transfer_like(integrator, vehicle, pickup)
+    by_orm.save()
+    assert insert(by_hand) is by_hand
+    assert by_hand.pk == Transfer.objects.latest("id").pk and not by_hand._state.adding
+    assert stored(by_hand) == stored(by_orm)
+    fresh = Transfer.objects.get(pk=by_hand.pk)
+    assert before <= fresh.created_at == by_hand.created_at <= timezone.now()
+    assert fresh.updated_at == by_hand.updated_at
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda transfer: TransferStatusHistory(transfer=transfer, to_status="PENDING", changed_by="ada", note="é"),
+        lambda transfer: Notification(
+            transfer=transfer, kind="TRANSFER_CONFIRMED", recipient="a@example.com", subject="S", message="Dear Ada,\n"
+        ),
+    ],
+    ids=["history", "notice"],
+)
+def test_history_and_notice_rows_by_hand_are_the_rows_save_writes(make):
+    by_orm, by_hand = make(TransferFactory()), make(TransferFactory())  # a notice per transfer and kind
+    by_orm.save()
+    insert(by_hand)
+    assert by_hand.pk is not None and not by_hand._state.adding
+    assert {**stored(by_hand), "transfer_id": None} == {**stored(by_orm), "transfer_id": None}
+
+
+def test_an_update_by_hand_writes_the_named_columns_and_touches_updated_at():
+    transfer = TransferFactory(passenger_name="Ada")
+    was = transfer.updated_at
+    Transfer.objects.filter(pk=transfer.pk).update(status=TransferStatus.CONFIRMED)  # as a transition would
+    transfer.refresh_from_db()
+    transfer.driver_name, transfer.passenger_name = "Joan", "Not written"
+    update(transfer, ["status", "driver_name", "updated_at"])
+    fresh = Transfer.objects.get(pk=transfer.pk)
+    assert (fresh.status, fresh.driver_name, fresh.passenger_name) == (TransferStatus.CONFIRMED, "Joan", "Ada")
+    assert fresh.updated_at == transfer.updated_at > was
+
+
+def test_an_update_of_a_vanished_row_fails_as_save_does():
+    transfer = TransferFactory()
+    gone = Transfer.objects.get(pk=transfer.pk)
+    TransferStatusHistory.objects.filter(transfer=transfer).delete()
+    Transfer.objects.filter(pk=transfer.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(gone, ["driver_name"])
+
+
+def test_the_save_signals_are_sent():
+    transfer = TransferFactory()
+    heard = []
+
+    def pre(sender, instance, update_fields, **kwargs):
+        heard.append(("pre", sender, update_fields))
+
+    def post(sender, instance, created, update_fields, **kwargs):
+        heard.append(("post", sender, created, update_fields, instance.pk is not None))
+
+    signals.pre_save.connect(pre, sender=TransferStatusHistory)
+    signals.post_save.connect(post, sender=TransferStatusHistory)
+    signals.pre_save.connect(pre, sender=Transfer)
+    signals.post_save.connect(post, sender=Transfer)
+    try:
+        insert(TransferStatusHistory(transfer=transfer, to_status="PENDING", changed_by="ada"))
+        update(transfer, ["driver_name"])
+    finally:
+        for model in (TransferStatusHistory, Transfer):
+            signals.pre_save.disconnect(pre, sender=model)
+            signals.post_save.disconnect(post, sender=model)
+    assert heard == [
+        ("pre", TransferStatusHistory, None),
+        ("post", TransferStatusHistory, True, None, True),
+        ("pre", Transfer, frozenset({"driver_name"})),
+        ("post", Transfer, False, frozenset({"driver_name"}), True),
+    ]
