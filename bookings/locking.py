@@ -6,9 +6,13 @@ vehicle are serialised by the database. Locks are taken vehicles first, then
 the transfer, and vehicles in ascending id, so no two writers wait on each
 other in opposite orders.
 """
+import functools
+
 from django.db import transaction
 
-from dmc_transfers.sql import MAX_ID, column, for_update, model_read
+from bookings import selectors
+from bookings.models import Transfer
+from dmc_transfers.sql import MAX_ID, column, fetch_all, for_update, model_read, table
 from fleet.models import Vehicle
 
 
@@ -33,6 +37,49 @@ def lock_vehicles(vehicle_ids):
     return {v.id: v for v in found}
 
 
+def lock_vehicle(vehicle_id, *, busy_at=None, exclude_transfer_id=None):
+    """Lock one vehicle and return it (``None`` if there is none).
+
+    With ``busy_at``, the same statement asks whether the vehicle is busy
+    then (``selectors.conflict_condition`` on the locked row): one round trip
+    less for every booking and confirmation. The condition is read once the
+    row is locked (it depends on the row), and only a holder of this lock
+    makes a vehicle busy or free, so the answer holds until commit.
+    ``is_busy`` gives it for the same question and asks the database any other.
+    """
+    if busy_at is None:
+        return lock_vehicles([vehicle_id]).get(vehicle_id)
+    _require_transaction()
+    if not 0 < vehicle_id <= MAX_ID:
+        return None
+    excluding = exclude_transfer_id is not None
+    found = fetch_all(_lock_asking_busy(excluding), [*selectors.conflict_params(busy_at, exclude_transfer_id), vehicle_id])
+    if not found:
+        return None
+    *values, answer = found[0]
+    vehicle = model_read(Vehicle).instance(values)
+    vehicle.busy_answers = {(busy_at, exclude_transfer_id): bool(answer)}
+    return vehicle
+
+
+@functools.cache
+def _lock_asking_busy(excluding):
+    key = column(Vehicle, "id", "t")
+    condition = selectors.conflict_condition(key, alias="c", excluding=excluding)
+    return (
+        f"SELECT {model_read(Vehicle).columns('t')}, EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition}) "
+        f"FROM {table(Vehicle)} t WHERE {key} = %s{for_update()}"
+    )
+
+
+def is_busy(vehicle, *, at, exclude_transfer_id=None):
+    """Whether the locked ``vehicle`` is busy at ``at``: as ``lock_vehicle`` read it, when it asked that, else now."""
+    known = getattr(vehicle, "busy_answers", {}).get((at, exclude_transfer_id))
+    if known is not None:
+        return known
+    return selectors.vehicle_is_busy(vehicle_id=vehicle.id, at=at, exclude_transfer_id=exclude_transfer_id)
+
+
 class TransferMoved(Exception):
     """The transfer changed vehicle between reading it and locking that vehicle."""
 
@@ -42,8 +89,11 @@ class TransferMoved(Exception):
         self.vehicle_id = vehicle_id
 
 
-def lock_transfer(model, transfer_id, vehicle_id=None):
+def lock_transfer(model, transfer_id, vehicle_id=None, *, busy_at=None):
     """Lock a transfer and its vehicle, vehicle first; ``None`` if it is gone.
+
+    With ``busy_at``, the vehicle's lock also asks whether the vehicle is busy
+    then with another transfer (``lock_vehicle``).
 
     ``vehicle_id`` is the transfer's vehicle as the caller last read it; it
     is read here, without a lock, when the caller has none. Either way it is
@@ -58,7 +108,7 @@ def lock_transfer(model, transfer_id, vehicle_id=None):
         vehicle_id = model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
         if vehicle_id is None:
             return None
-    vehicle = lock_vehicles([vehicle_id]).get(vehicle_id)
+    vehicle = lock_vehicle(vehicle_id, busy_at=busy_at, exclude_transfer_id=transfer_id)
     # No select_related here: FOR UPDATE on a join locks the joined vehicle
     # too, which would be the new one, out of order, if the transfer moved.
     transfer = model_read(model).first(f"WHERE {column(model, 'pk', 't')} = %s{for_update()}", [transfer_id])

@@ -36,14 +36,30 @@ def busy_params(at):
     return [start, end, *BUSY_STATUSES]
 
 
+@functools.cache
+def conflict_condition(vehicle, *, alias="t", excluding=False):
+    """``busy_transfers`` of one vehicle as a ``WHERE`` condition on transfers aliased ``alias``;
+    ``vehicle`` is the SQL that names the vehicle (a placeholder, bound first, or a column of an
+    outer query); ``excluding``: but one transfer. ``conflict_params`` fill it. A range on the
+    composite (vehicle, pickup_time, status) index."""
+    sql = f"{column(Transfer, 'vehicle', alias)} = {vehicle} AND {busy_condition(alias)}"
+    return f"{sql} AND {column(Transfer, 'pk', alias)} <> %s" if excluding else sql
+
+
+def conflict_params(at, exclude_transfer_id=None):
+    params = busy_params(at)
+    return params if exclude_transfer_id is None else [*params, exclude_transfer_id]
+
+
+@functools.cache
+def _conflict_sql(excluding):
+    return f"SELECT 1 FROM {table(Transfer)} t WHERE {conflict_condition('%s', excluding=excluding)} LIMIT 1"
+
+
 def conflict_statement(*, vehicle_id, at, exclude_transfer_id=None):
-    """``busy_transfers`` of one vehicle, hand-written (``dmc_transfers.sql``): every booking and
-    confirmation runs it. A range on the composite (vehicle, pickup_time, status) index."""
-    sql = f"SELECT 1 FROM {table(Transfer)} t WHERE {column(Transfer, 'vehicle', 't')} = %s AND {busy_condition('t')}"
-    params = [vehicle_id, *busy_params(at)]
-    if exclude_transfer_id is not None:
-        sql, params = f"{sql} AND {column(Transfer, 'pk', 't')} <> %s", [*params, exclude_transfer_id]
-    return f"{sql} LIMIT 1", params
+    """``busy_transfers`` of one vehicle, hand-written (``dmc_transfers.sql``); booking and
+    confirming ask it with the vehicle's lock (``locking.lock_vehicle``), amending on its own."""
+    return _conflict_sql(exclude_transfer_id is not None), [vehicle_id, *conflict_params(at, exclude_transfer_id)]
 
 
 def vehicle_is_busy(*, vehicle_id, at, exclude_transfer_id=None):

@@ -3,6 +3,7 @@
 The API, the admin and the commands all call these; none repeats a rule.
 They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
 """
+import datetime as dt
 from contextlib import nullcontext
 from functools import partial
 from operator import attrgetter
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from bookings import selectors
 from bookings.choices import BUSY_STATUSES, TransferStatus
-from bookings.locking import TransferMoved, in_new_transaction, lock_transfer, lock_vehicles
+from bookings.locking import TransferMoved, in_new_transaction, is_busy, lock_transfer, lock_vehicle, lock_vehicles
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
@@ -119,7 +120,7 @@ def ensure_vehicle_free(*, vehicle, at, exclude_transfer_id=None):
     """
     if not vehicle.is_active:
         raise Conflict(f"Vehicle {vehicle.id} is inactive.", code="vehicle_unavailable")
-    if selectors.vehicle_is_busy(vehicle_id=vehicle.id, at=at, exclude_transfer_id=exclude_transfer_id):
+    if is_busy(vehicle, at=at, exclude_transfer_id=exclude_transfer_id):
         minutes = int(conflict_window().total_seconds() // 60)
         raise Conflict(
             f"Vehicle {vehicle.id} is already booked within {minutes} minutes of {to_local(at).isoformat()}.",
@@ -156,6 +157,13 @@ def _save_reference_safely(transfer):
         raise
 
 
+def _bookable(pickup_time, now):
+    """``pickup_time`` if it can be booked ``now``, else ``None``: the field checks refuse it first."""
+    if isinstance(pickup_time, dt.datetime) and timezone.is_aware(pickup_time) and not horizon_error(pickup_time, now):
+        return pickup_time
+    return None
+
+
 def _joined_transaction():
     """The caller's transaction if there is one (the Idempotency-Key's, the admin's), else a new one.
 
@@ -184,7 +192,8 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
     transfer = Transfer(vehicle_id=vehicle_id, pickup_time=pickup_time, created_by=by, **details)
     _normalize(transfer)
     with _joined_transaction():
-        vehicle = lock_vehicles([vehicle_id]).get(vehicle_id) if vehicle_id is not None else None
+        busy_at = _bookable(transfer.pickup_time, timezone.now())
+        vehicle = lock_vehicle(vehicle_id, busy_at=busy_at) if vehicle_id is not None else None
         errors = _field_errors(transfer, vehicle=vehicle, check_horizon=True, now=timezone.now())
         if errors:
             raise Invalid(errors)
@@ -244,7 +253,10 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
 
 def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     """``change_status``'s work, inside its transaction."""
-    locked = lock_transfer(Transfer, transfer.pk, vehicle_id)
+    # A confirmation asks whether the vehicle is busy at the pickup read
+    # before the lock; if an amendment moved it since, the check asks again.
+    busy_at = transfer.pickup_time if target == TransferStatus.CONFIRMED else None
+    locked = lock_transfer(Transfer, transfer.pk, vehicle_id, busy_at=busy_at)
     if locked is None:
         raise NotFound(f"Transfer {transfer.pk} does not exist.")
     allowed = Transfer.allowed_targets(locked.status)

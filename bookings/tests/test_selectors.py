@@ -83,3 +83,22 @@ def test_the_conflict_statement_agrees_with_busy_transfers(at, minutes, status):
         expected = busy_transfers(vehicle_ids=[vehicle.id], at=at(), exclude_transfer_id=exclude).exists()
         assert vehicle_is_busy(vehicle_id=vehicle.id, at=at(), exclude_transfer_id=exclude) is expected
     assert vehicle_is_busy(vehicle_id=vehicle.id, at=at()) is (abs(minutes) < 120 and status in ("CONFIRMED", "IN_PROGRESS"))
+
+
+@pytest.mark.parametrize("minutes", [-120, -119, 0, 119, 120])
+@pytest.mark.parametrize("status", ["PENDING", "CONFIRMED", "COMPLETED"])
+def test_the_vehicle_lock_answers_the_conflict_statements_question(at, minutes, status):
+    from django.db import transaction
+
+    from bookings.locking import is_busy, lock_vehicle
+    from bookings.selectors import vehicle_is_busy
+
+    vehicle = VehicleFactory()
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(minutes), status=status)
+    TransferFactory(pickup_time=at(), status="CONFIRMED")  # another vehicle's
+    for exclude in (None, transfer.pk):
+        with transaction.atomic():
+            locked = lock_vehicle(vehicle.id, busy_at=at(), exclude_transfer_id=exclude)
+            expected = vehicle_is_busy(vehicle_id=vehicle.id, at=at(), exclude_transfer_id=exclude)
+            assert locked.busy_answers == {(at(), exclude): expected}
+            assert is_busy(locked, at=at(), exclude_transfer_id=exclude) is expected
