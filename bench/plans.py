@@ -1,10 +1,11 @@
-"""The plans of the three queries that matter, as the server actually ran them."""
+"""The plans of the queries that matter, as the server actually ran them."""
 import json
 
 from django.db import connection
 
 from bench.floor import REFERENCE_QUERY
 from bookings import selectors
+from bookings.locking import lock_asking_busy_statement
 from bookings.api.availability import availability_read
 from bookings.api.transfer_reads import transfer_reads
 from bookings.rules import window_bounds
@@ -17,6 +18,9 @@ def _queries(pickup_at, vehicle_id, day):
         "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
         "conflict check (one vehicle)": selectors.conflict_statement(vehicle_id=vehicle_id, at=pickup_at),
+        # Booking and confirming ask the conflict check inside the vehicle's lock (autocommit here:
+        # the lock ends with the statement).
+        "vehicle lock with its conflict check": lock_asking_busy_statement(vehicle_id, pickup_at),
         "day list (page of 100 with the total)": transfer_reads().page_statement(
             selectors.transfers_on(day=day), 0, 100
         ),

@@ -52,14 +52,19 @@ def lock_vehicle(vehicle_id, *, busy_at=None, exclude_transfer_id=None):
     _require_transaction()
     if not 0 < vehicle_id <= MAX_ID:
         return None
-    excluding = exclude_transfer_id is not None
-    found = fetch_all(_lock_asking_busy(excluding), [*selectors.conflict_params(busy_at, exclude_transfer_id), vehicle_id])
+    found = fetch_all(*lock_asking_busy_statement(vehicle_id, busy_at, exclude_transfer_id))
     if not found:
         return None
     *values, answer = found[0]
     vehicle = model_read(Vehicle).instance(values)
     vehicle.busy_answers = {(busy_at, exclude_transfer_id): bool(answer)}
     return vehicle
+
+
+def lock_asking_busy_statement(vehicle_id, busy_at, exclude_transfer_id=None):
+    """``lock_vehicle``'s statement with the busy check, and its parameters."""
+    params = [*selectors.conflict_params(busy_at, exclude_transfer_id), vehicle_id]
+    return _lock_asking_busy(exclude_transfer_id is not None), params
 
 
 @functools.cache

@@ -67,6 +67,7 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
     assert sum(r["cpu_ms_per_request"]["workers"] * r["requests"] for r in rows.values()) > 0
     assert sum(r["cpu_ms_per_request"]["database"] * r["requests"] for r in rows.values()) > 0
     assert set(data["plans"]) >= {"availability (app, pax 2)", "conflict check (one vehicle)",
+                                  "vehicle lock with its conflict check",
                                   "day list (page of 100 with the total)"}
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown and "| CPU ms/req: workers | database |" in markdown
