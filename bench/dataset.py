@@ -1,6 +1,8 @@
 """The benchmark's data: the standard data set, and each run's own fresh work.
 
-The seeded transfers cover ``days // 2`` days either side of today. Runs
+The seeded transfers cover ``days // 2`` days either side of the day they
+were loaded; a data set loaded more than ``MAX_AGE_DAYS`` ago no longer lies
+around today, and is loaded anew. Runs
 book and confirm in the far future beyond them (up to the booking horizon),
 in a grid of slots a conflict window plus an hour apart per vehicle, each run
 after the last transfer earlier runs left there, so runs never collide with
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from bookings import selectors
@@ -31,6 +33,11 @@ from notifications.models import Notification
 CLIENT = "bench-coordinator"
 SLOT = conflict_window() + dt.timedelta(hours=1)
 IN_FLIGHT_GAP = 1000
+# A data set is loaded anew once today is this far from the day it was laid out around:
+# availability is asked up to 300 days ahead and the busy day within 60, all in seeded days.
+MAX_AGE_DAYS = 30
+# What a load writes, children first; emptied before a new load.
+DATA_SET_MODELS = (Notification, IdempotencyRecord, TransferStatusHistory, Transfer, Vehicle)
 # Availability targets of the issue: about 900 and 180 vehicles in the answers.
 WANTED = {2: 900, 12: 180}
 
@@ -50,9 +57,14 @@ def ensure_dataset(standard, log):
     seeded = Transfer.objects.exclude(created_by__username=CLIENT)
     vehicles, transfers = Vehicle.objects.count(), seeded.count()
     if (vehicles, transfers) == (standard.vehicles, standard.transfers):
-        log(f"Reusing the data set: {vehicles} vehicles, {transfers} seeded transfers.")
-        return False
-    if vehicles or transfers:
+        centre = laid_out_around(standard)
+        age = abs((timezone.localdate() - centre).days)
+        if age <= MAX_AGE_DAYS:
+            log(f"Reusing the data set: {vehicles} vehicles, {transfers} seeded transfers.")
+            return False
+        log(f"The data set lies around {centre}, {age} days from today: loading it anew.")
+        _empty_data_set()
+    elif vehicles or transfers:
         raise SystemExit(
             f"The bench database holds {vehicles} vehicles and {transfers} transfers, not the standard "
             f"{standard.vehicles} and {standard.transfers}: drop it (or point BENCH_DATABASE_URL elsewhere)."
@@ -60,6 +72,26 @@ def ensure_dataset(standard, log):
     log(f"Seeding {standard.vehicles} vehicles and {standard.transfers} transfers over {standard.days} days...")
     seed_demo(vehicles=standard.vehicles, transfers=standard.transfers, days=standard.days, seed=standard.seed)
     return True
+
+
+def laid_out_around(standard):
+    """The local day a seeded data set was laid out around: its first pickup's day plus ``days // 2``.
+
+    The earliest pickup is a seeded one: the bench's own transfers lie in the far future.
+    """
+    first = Transfer.objects.aggregate(first=Min("pickup_time"))["first"]
+    return timezone.localtime(first).date() + dt.timedelta(days=standard.days // 2)
+
+
+def _empty_data_set():
+    """Empty the tables a load fills: TRUNCATE takes seconds where deleting millions of rows takes minutes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+        try:
+            for model in DATA_SET_MODELS:
+                cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(model._meta.db_table)}")
+        finally:
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
 
 
 def api_key():
