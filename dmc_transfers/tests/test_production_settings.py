@@ -82,4 +82,6 @@ def test_rates_and_lockout_come_from_the_environment():
 )
 def test_production_refuses_to_start_without_what_it_needs(change, message):
     result = manage("check", **{**PRODUCTION, **change})
-    assert result.returncode != 0 and message in result.stderr
+    # One readable line, no traceback.
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Configuration error: {message}") and result.stderr.count("\n") == 1
