@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from tqdm import tqdm
 
 from bookings import selectors
 from bookings.choices import TransferStatus
@@ -70,7 +71,12 @@ def ensure_dataset(standard, log):
             f"{standard.vehicles} and {standard.transfers}: drop it (or point BENCH_DATABASE_URL elsewhere)."
         )
     log(f"Seeding {standard.vehicles} vehicles and {standard.transfers} transfers over {standard.days} days...")
-    seed_demo(vehicles=standard.vehicles, transfers=standard.transfers, days=standard.days, seed=standard.seed)
+    # A bar on a terminal, as seed_demo's own command draws it; nothing in a log.
+    with tqdm(total=standard.transfers, unit=" transfers", desc="Seeding", disable=None, dynamic_ncols=True) as bar:
+        seed_demo(
+            vehicles=standard.vehicles, transfers=standard.transfers, days=standard.days, seed=standard.seed,
+            on_progress=bar.update,
+        )
     return True
 
 
