@@ -11,13 +11,14 @@ the grid reaches the horizon, the harness removes what its own earlier runs
 wrote there and starts again.
 """
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
-from tqdm import tqdm
 
 from bookings import selectors
 from bookings.choices import TransferStatus
@@ -25,7 +26,6 @@ from bookings.clients import create_api_client, rotate_api_key
 from bookings.models import IdempotencyRecord, Transfer, TransferStatusHistory
 from bookings.rules import conflict_window
 from demo.bulk import insert_rows
-from demo.seeding import seed_demo
 from dmc_transfers.errors import NotFound
 from dmc_transfers.localtime import day_bounds, local_zone
 from fleet.models import Vehicle
@@ -71,12 +71,11 @@ def ensure_dataset(standard, log):
             f"{standard.vehicles} and {standard.transfers}: drop it (or point BENCH_DATABASE_URL elsewhere)."
         )
     log(f"Seeding {standard.vehicles} vehicles and {standard.transfers} transfers over {standard.days} days...")
-    # A bar on a terminal, as seed_demo's own command draws it; nothing in a log.
-    with tqdm(total=standard.transfers, unit=" transfers", desc="Seeding", disable=None, dynamic_ncols=True) as bar:
-        seed_demo(
-            vehicles=standard.vehicles, transfers=standard.transfers, days=standard.days, seed=standard.seed,
-            on_progress=bar.update,
-        )
+    # The operators' command: its progress bar on a terminal, its summary line, on the harness's stderr.
+    call_command(
+        "seed_demo", vehicles=standard.vehicles, transfers=standard.transfers, days=standard.days,
+        seed=standard.seed, stdout=sys.stderr, stderr=sys.stderr,
+    )
     return True
 
 

@@ -29,7 +29,7 @@ def insert_rows(model, fields, rows):
             # Past Django's query log, as executemany's "N times" entry was: under DEBUG it
             # would keep every statement of a load, a megabyte each.
             with connection.wrap_database_errors:
-                for values in _Literals(columns).values_lists(rows):
+                for values in _values_lists(columns, rows):
                     cursor.cursor.execute(f"{head} VALUES {values}")
         else:
             adapted = _adapted(columns)
@@ -52,53 +52,46 @@ def _adapted(columns):
     return adapted
 
 
-class _Literals:
-    """MySQL's ``VALUES`` list for rows, each value written by its column's type.
+def _values_lists(columns, rows):
+    """MySQL's ``VALUES`` list for ``rows``, ``(...), (...)``, in pieces of at most about ``MAX_STATEMENT`` characters.
 
     The driver's ``executemany`` escapes value by value through several
     Python calls (its ``literal``, the encoder, the backend's datetime
     adapter); a million transfers and their histories are millions of
-    values, and that was a third of the load's time. Here numbers are
-    written as numbers, text is escaped by the driver's own C escaping on
-    the live connection (its character set), datetimes are what
-    ``adapt_datetimefield_value`` makes of them (tests hold them to it).
+    values, and that was a third of the load's time. Here each value is
+    written by its column's type: numbers as numbers, text by the driver's
+    own C escaping on the live connection (its character set), datetimes as
+    ``adapt_datetimefield_value`` makes them (tests hold them to it).
     """
+    escape, zone = connection.connection.string_literal, connection.timezone
 
-    def __init__(self, columns):
-        escape = connection.connection.string_literal
-        zone = connection.timezone
+    def number(value):
+        return "NULL" if value is None else str(int(value))
 
-        def number(value):
-            return "NULL" if value is None else str(int(value))
+    def text(value):
+        return "NULL" if value is None else escape(str(value).encode()).decode()
 
-        def text(value):
-            return "NULL" if value is None else escape(str(value).encode()).decode()
+    def moment(value):
+        if value is None:
+            return "NULL"
+        if value.tzinfo is not None:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return f"'{value}'"
 
-        def moment(value):
-            if value is None:
-                return "NULL"
-            if value.tzinfo is not None:
-                value = value.astimezone(zone).replace(tzinfo=None)
-            return f"'{value}'"
+    def writer(field):
+        if isinstance(field, models.DateTimeField):
+            return moment
+        if isinstance(field, (models.IntegerField, models.BooleanField, models.AutoField, models.ForeignKey)):
+            return number
+        return text
 
-        def writer(field):
-            if isinstance(field, models.DateTimeField):
-                return moment
-            if isinstance(field, (models.IntegerField, models.BooleanField, models.AutoField, models.ForeignKey)):
-                return number
-            return text
-
-        self.writers = [writer(f) for f in columns]
-
-    def values_lists(self, rows):
-        """``(...), (...)`` for ``rows``, in pieces of at most about ``MAX_STATEMENT`` characters."""
-        writers, piece, size = self.writers, [], 0
-        for row in rows:
-            values = f"({', '.join([write(value) for write, value in zip(writers, row, strict=True)])})"
-            piece.append(values)
-            size += len(values) + 2
-            if size >= MAX_STATEMENT:
-                yield ", ".join(piece)
-                piece, size = [], 0
-        if piece:
+    writers, piece, size = [writer(f) for f in columns], [], 0
+    for row in rows:
+        values = f"({', '.join([write(value) for write, value in zip(writers, row, strict=True)])})"
+        piece.append(values)
+        size += len(values) + 2
+        if size >= MAX_STATEMENT:
             yield ", ".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield ", ".join(piece)
