@@ -2,13 +2,21 @@
 
 The first successful answer per (user, key) is stored with a digest of the
 parsed JSON body; a repeat with the same body replays it, another body is a
-409. A request claims its (user, key) first, by inserting the key's record in
-the transaction that books: the unique (user, key) index makes a concurrent
-duplicate's insert wait for that transaction, then fail once it has
-committed (the duplicate replays its answer) or succeed once it has rolled
-back (the duplicate is processed anew). One transfer, never two, and no lock
-of its own to take and release: the record is the lock. The answer is
-filled in before the commit, so nobody ever sees a record without it.
+409. The record is written once, answer and all, as the last write of the
+transaction that books, and the unique (user, key) index does the rest:
+
+- A duplicate of a committed request books again and then fails to insert
+  the record: its booking is rolled back and the stored answer replayed.
+- A duplicate of a request still in flight waits for it: for the vehicle's
+  lock when it books the same vehicle, else at the record's insert, which
+  the index holds until the first commits (then as above) or rolls back
+  (then the duplicate's booking stands).
+- A duplicate whose own attempt is refused (the vehicle is busy by now, say)
+  reads the record with a locking read, which waits the same way, so a stored
+  answer wins over the refusal: API.md checks the key first.
+
+One transfer, never two; no lock of its own to take and release; one write
+per keyed booking, the record being written only once the answer is known.
 """
 import functools
 import hashlib
@@ -22,13 +30,15 @@ from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
 from dmc_transfers.db import DEADLOCK, is_lock_error
-from dmc_transfers.errors import Conflict
+from dmc_transfers.errors import Conflict, DomainError
 from dmc_transfers.renderers import JSONRenderer
 from dmc_transfers.sql import column, table
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
+# What a booking answers with a 4xx: a stored answer under its key takes precedence.
+REFUSALS = (exceptions.APIException, DomainError)
 
 
 def request_digest(data):
@@ -41,65 +51,60 @@ def _check_key(key):
         raise exceptions.ValidationError({HEADER: [f"Use 1-{KEY_MAX_LENGTH} printable ASCII characters."]})
 
 
-# A claim is tried again when the key was free after all: its holder rolled back and the waiting
+# A booking is tried again when the key was free after all: its holder rolled back and the waiting
 # duplicates deadlocked on the free key (InnoDB's duplicate-key locks), or its record was purged.
-CLAIM_ATTEMPTS = 3
+ATTEMPTS = 3
 
 
 class _Answered(Exception):
-    """The insert found the (user, key) taken: by a committed answer, as a rule."""
+    """The record's insert found the (user, key) taken: by a committed answer, as a rule."""
 
 
 class _Contended(Exception):
     """Duplicates waiting for the same key deadlocked once it was free; the loser's transaction is gone."""
 
 
-class RecordWrites:
-    """The record's two writes, hand-written (``dmc_transfers.sql``): its claim and its answer.
+class RecordWrite:
+    """The record's ``INSERT``, hand-written (``dmc_transfers.sql``), with its answer.
 
-    Every keyed booking writes both; through the ORM (model instance,
-    ``save``, the JSON field's encoder) they cost three times the CPU of the
-    statements themselves (README, Performance). The body is stored as the
-    renderer wrote it for the client; the ORM reads it back (``_stored_answer``).
+    Through the ORM (model instance, ``save``, the JSON field's encoder) it
+    costs three times the CPU of the statement itself (README, Performance).
+    The body is stored as the renderer wrote it for the client; the ORM reads
+    it back (``_stored_answer``).
     """
+
+    NAMES = ("user", "key", "request_digest", "transfer", "response_status", "response_body", "created_at")
 
     def __init__(self):
         record = IdempotencyRecord
-        names = ("user", "key", "request_digest", "response_status", "response_body", "created_at")
         self.created_at = record._meta.get_field("created_at")
         self.insert = (
-            f"INSERT INTO {table(record)} ({', '.join(column(record, name) for name in names)}) "
-            f"VALUES ({', '.join(['%s'] * len(names))})"
+            f"INSERT INTO {table(record)} ({', '.join(column(record, name) for name in self.NAMES)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.NAMES))})"
         )
-        answer = ", ".join(f"{column(record, name)} = %s" for name in ("transfer", "response_status", "response_body"))
-        self.update = f"UPDATE {table(record)} SET {answer} WHERE {column(record, 'id')} = %s"
 
-    def claim(self, user_id, key, digest):
-        """Insert the (user, key) record, its answer still to come (status 0); its id."""
+    def __call__(self, user_id, key, digest, response):
         created_at = self.created_at.get_db_prep_save(timezone.now(), connection)
-        with connection.cursor() as cursor:
-            cursor.execute(self.insert, [user_id, key, digest, 0, "{}", created_at])
-            return cursor.lastrowid
-
-    def answer(self, record_id, response):
         body = JSONRenderer().render(response.data).decode()
         with connection.cursor() as cursor:
-            cursor.execute(self.update, [response.data["id"], response.status_code, body, record_id])
+            cursor.execute(
+                self.insert, [user_id, key, digest, response.data["id"], response.status_code, body, created_at]
+            )
 
 
 @functools.cache
-def record_writes():
-    return RecordWrites()
+def record_write():
+    return RecordWrite()
 
 
-def _claim(user, key, digest):
-    """Insert the (user, key) record, its answer still to come; its id. ``_Answered`` if the key is taken.
+def _remember(user, key, digest, response):
+    """Store the answer under (user, key); ``_Answered`` if the key is taken.
 
-    The first statement of the booking's transaction: a failed insert leaves
-    nothing to undo but the transaction itself.
+    The last statement of the booking's transaction: a duplicate of a request
+    in flight waits here until that request has committed or rolled back.
     """
     try:
-        return record_writes().claim(user.pk, key, digest)
+        record_write()(user.pk, key, digest, response)
     except IntegrityError as exc:
         raise _Answered from exc
     except OperationalError as exc:
@@ -108,9 +113,13 @@ def _claim(user, key, digest):
         raise
 
 
-def _stored_answer(user_id, key):
-    """The (user, key) record, or ``None``."""
-    return IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+def _stored_answer(user_id, key, *, wait=False):
+    """The (user, key) record, or ``None``; with ``wait``, once a request in flight with that key has ended."""
+    records = IdempotencyRecord.objects.filter(user_id=user_id, key=key)
+    if not wait:
+        return records.first()
+    with transaction.atomic():
+        return records.select_for_update().first()
 
 
 def _replay(record, digest, request):
@@ -137,17 +146,22 @@ def idempotent(create):
             return create(view, request, *args, **kwargs)
         _check_key(key)
         digest = request_digest(request.data)
-        for _ in range(CLAIM_ATTEMPTS):
+        for _ in range(ATTEMPTS):
             try:
                 with transaction.atomic():
-                    record_id = _claim(request.user, key, digest)
                     response = create(view, request, *args, **kwargs)
                     # Only a success is remembered: a failed attempt is processed anew.
-                    if response.status_code == 201:
-                        record_writes().answer(record_id, response)
-                    else:
+                    if response.status_code != 201:
                         transaction.set_rollback(True)
+                        return response
+                    _remember(request.user, key, digest, response)
                     return response
+            except REFUSALS:
+                # An answer stored under the key (or about to be) comes first (API.md's order).
+                record = _stored_answer(request.user.pk, key, wait=True)
+                if record is None:
+                    raise
+                return _replay(record, digest, request)
             except _Contended as contended:
                 failure = contended.__cause__
             except _Answered as answered:

@@ -9,7 +9,7 @@ the ORM.
 """
 import functools
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 # The largest id a BIGINT holds: a larger one matches no row (and SQLite could not even bind it).
@@ -63,7 +63,7 @@ class Converters:
             found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             self.steps.append((col, found))
 
-    def __call__(self, values):
+    def __call__(self, values, connection):
         converted = []
         for value, (col, steps) in zip(values, self.steps, strict=True):
             for step in steps:
@@ -86,7 +86,8 @@ class ModelRead:
         return columns(self.model, self.fields, alias)
 
     def instance(self, values):
-        return self.model.from_db(connection.alias, self.fields, self.convert(values))
+        # The connection itself, once: the ``connection`` proxy looks it up again on every attribute.
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.fields, self.convert(values, connections[DEFAULT_DB_ALIAS]))
 
     def __call__(self, where, params):
         return [self.instance(row) for row in fetch_all(self.select + where, params)]

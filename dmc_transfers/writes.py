@@ -11,7 +11,7 @@ columns. Tests hold each row to what ``save()`` writes. Everything else
 """
 import functools
 
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import signals
 
 from dmc_transfers.sql import column, table
@@ -29,16 +29,19 @@ class ModelWrites:
         self.where_pk = f" WHERE {column(model, 'pk')} = %s"
 
     def insert(self, instance):
+        # The connection itself, once: the ``connection`` proxy looks it up again on every attribute.
+        connection = connections[DEFAULT_DB_ALIAS]
         self._signal(signals.pre_save, instance, update_fields=None)
         values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.inserted]
         with connection.cursor() as cursor:
             cursor.execute(self.insert_sql, values)
             instance.pk = cursor.lastrowid
-        instance._state.adding, instance._state.db = False, connection.alias
+        instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS
         self._signal(signals.post_save, instance, update_fields=None, created=True)
         return instance
 
     def update(self, instance, names):
+        connection = connections[DEFAULT_DB_ALIAS]
         update_fields = frozenset(names)
         self._signal(signals.pre_save, instance, update_fields=update_fields)
         fields = [self.model._meta.get_field(name) for name in names]
@@ -51,7 +54,7 @@ class ModelWrites:
         self._signal(signals.post_save, instance, update_fields=update_fields, created=False)
 
     def _signal(self, signal, instance, **kwargs):
-        signal.send(sender=self.model, instance=instance, raw=False, using=connection.alias, **kwargs)
+        signal.send(sender=self.model, instance=instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs)
 
 
 @functools.cache

@@ -6,6 +6,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings.locking import lock_vehicles
+from bookings.api.transfer_reads import transfer_detail
+from bookings.idempotency import request_digest
 from bookings.models import IdempotencyRecord, Transfer
 from bookings.tests.threads import run_together, wait_until_waiting, while_vehicle_is_held
 from dmc_transfers.tests.api_fixtures import assert_problem
@@ -35,7 +37,7 @@ def test_same_key_same_body_replays_the_first_answer(integrator_api, body):
 
 @pytest.mark.django_db
 def test_the_record_holds_the_answer_as_the_orm_reads_it(integrator_api, integrator, body):
-    """The record is written by hand (RecordWrites): every column as the model defines it."""
+    """The record is written by hand (RecordWrite): every column as the model defines it."""
     before = timezone.now()
     first = post(integrator_api, body, "k-1")
     record = IdempotencyRecord.objects.get()
@@ -165,8 +167,8 @@ def waiting_sessions(statement_like):
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("duplicates", [1, 3])
 def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api, make_user, at, duplicates):
-    """The first holds its claim while it waits for the vehicle; the duplicates wait for the claim.
-    Several duplicates deadlock on the key once the first has rolled back: the losers claim again."""
+    """The first and its duplicates wait for the same vehicle; the first is refused once it has it,
+    and the duplicates, processed anew, book once between them: one 201, the others its replay."""
     from bookings.roles import INTEGRATORS
 
     user = make_user("agency-w", role=INTEGRATORS)
@@ -180,10 +182,8 @@ def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api,
             lock_vehicles([vehicle.id])
             holding.set()
             first_sent.wait(10)
-            # Past its claim (an INSERT in flight must not pass for a duplicate's), the first waits here.
-            wait_until_waiting("%FOR UPDATE")
-            for _ in range(500):  # every duplicate waits behind the first's claim
-                if waiting_sessions("INSERT INTO `bookings_idempotencyrecord`%") >= duplicates:
+            for _ in range(500):  # the first and every duplicate wait for the vehicle
+                if waiting_sessions("%FOR UPDATE") >= 1 + duplicates:
                     return
                 threading.Event().wait(0.02)
             raise AssertionError("the duplicates did not wait")
@@ -197,7 +197,7 @@ def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api,
     def duplicate():
         client = api(user)
         first_sent.wait(10)
-        wait_until_waiting("%FOR UPDATE")  # the first has claimed the key and waits for the vehicle
+        wait_until_waiting("%FOR UPDATE")  # the first waits for the vehicle
         response = post(client, body, "in-flight")
         return response.status_code, response.get("Idempotent-Replayed")
 
@@ -206,6 +206,83 @@ def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api,
     assert sorted(answers[2:], key=str) == sorted([(201, None)] + [(201, "true")] * (duplicates - 1), key=str)
     assert Transfer.objects.count() == 1
     assert IdempotencyRecord.objects.get().transfer_id == Transfer.objects.get().id
+
+
+def hold_an_answer(user, body, key, *, then, waiting_in):
+    """A job: store an answer to ``body`` under ``key`` in a transaction, hold it until another session
+    waits ``waiting_in`` (a statement LIKE), then ``then`` ("commit" or "rollback"). The answer's
+    transfer is on a vehicle of its own, whose row its insert holds."""
+    vehicle = VehicleFactory()
+
+    def hold():
+        with transaction.atomic():
+            first = Transfer.objects.create(
+                vehicle=vehicle, pickup_time=body["pickup_time"], pax_count=body["pax_count"],
+                passenger_name="First", pickup_location="PMI", dropoff_location="Palma", created_by=user,
+            )
+            IdempotencyRecord.objects.create(
+                user=user, key=key, request_digest=request_digest(body), transfer=first, response_status=201,
+                response_body=transfer_detail(first.id),
+            )
+            wait_until_waiting(waiting_in)
+            transaction.set_rollback(then == "rollback")
+
+    return hold
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("then", ["commit", "rollback"])
+def test_a_duplicate_of_a_request_in_flight_waits_at_its_record(api, make_user, at, then):
+    """The first holds no lock the duplicate needs but the key's: the duplicate books, then waits for
+    the key's record until the first ends. Committed: its booking is undone and the first's answer
+    replayed. Rolled back: its own booking stands."""
+    from bookings.roles import INTEGRATORS
+
+    user = make_user("agency-v", role=INTEGRATORS)
+    vehicle = VehicleFactory()
+    body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 2,
+            "passenger_name": "Ada", "pickup_location": "PMI", "dropoff_location": "Palma"}
+    hold = hold_an_answer(user, body, "in-flight", then=then, waiting_in="INSERT INTO `bookings_idempotencyrecord`%")
+    duplicate_body = {**body, "pax_count": 3}
+
+    def duplicate():
+        response = post(api(user), duplicate_body, "in-flight")
+        return response.status_code, response.json(), response.get("Idempotent-Replayed")
+
+    _, (status, answer, replayed) = run_together([hold, duplicate])
+    if then == "commit":  # the same key with another body
+        assert status == 409 and answer["code"] == "idempotency_key_reused"
+        assert list(Transfer.objects.values_list("passenger_name", flat=True)) == ["First"]
+    else:
+        assert (status, replayed) == (201, None) and answer["pax_count"] == 3
+        assert IdempotencyRecord.objects.get().transfer_id == answer["id"] == Transfer.objects.get().id
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("then", ["commit", "rollback"])
+def test_a_refused_duplicate_of_a_request_in_flight_waits_for_its_answer(api, make_user, at, then):
+    """Refused on its own (too many passengers), a duplicate still waits for the first: its
+    answer, once committed, comes first (API.md checks the key before the body)."""
+    from bookings.roles import INTEGRATORS
+
+    user = make_user("agency-u", role=INTEGRATORS)
+    vehicle = VehicleFactory(capacity=4)
+    body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 9, "passenger_name": "Ada",
+            "pickup_location": "PMI", "dropoff_location": "Palma"}
+    hold = hold_an_answer(user, body, "in-flight", then=then, waiting_in="%`bookings_idempotencyrecord`%FOR UPDATE")
+
+    def duplicate():
+        response = post(api(user), body, "in-flight")
+        return response.status_code, response.json(), response.get("Idempotent-Replayed")
+
+    _, (status, answer, replayed) = run_together([hold, duplicate])
+    if then == "commit":
+        assert (status, replayed) == (201, "true") and answer["passenger_name"] == "First"
+    else:
+        assert status == 400 and list(answer["errors"]) == ["pax_count"]
+        assert not Transfer.objects.exists() and not IdempotencyRecord.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

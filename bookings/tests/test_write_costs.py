@@ -35,12 +35,12 @@ def confirm(client, transfer):
 # --- Statement budgets ---------------------------------------------------------------------
 
 
-def test_a_keyed_booking_costs_eight_statements(api, coordinator, body, at, django_assert_num_queries):
+def test_a_keyed_booking_costs_seven_statements(api, coordinator, body, at, django_assert_num_queries):
     client = api(coordinator)
     assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
-    # The key (with user and roles), START TRANSACTION, the key's record claimed, vehicle lock
-    # with its busy check, transfer, its history row, the key's record answered, COMMIT.
-    with django_assert_num_queries(8):
+    # The key (with user and roles), START TRANSACTION, vehicle lock with its busy check,
+    # transfer, its history row, the key's record with its answer, COMMIT.
+    with django_assert_num_queries(7):
         response = post(client, body, "counted")
     assert response.status_code == 201
 
