@@ -8,7 +8,7 @@ other in opposite orders.
 """
 import functools
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from bookings import selectors
 from bookings.models import Transfer
@@ -95,34 +95,67 @@ class TransferMoved(Exception):
 
 
 def lock_transfer(model, transfer_id, vehicle_id=None, *, busy_at=None):
-    """Lock a transfer and its vehicle, vehicle first; ``None`` if it is gone.
+    """Lock a transfer and its vehicle, vehicle first, in one statement; ``None`` if it is gone.
 
-    With ``busy_at``, the vehicle's lock also asks whether the vehicle is busy
-    then with another transfer (``lock_vehicle``).
+    With ``busy_at``, the same statement asks whether the vehicle is busy
+    then with another transfer (as ``lock_vehicle`` does).
 
     ``vehicle_id`` is the transfer's vehicle as the caller last read it; it
-    is read here, without a lock, when the caller has none. Either way it is
-    re-checked once the transfer is locked. If an amendment moved it in
-    between, we hold the wrong vehicle, and locking the right one now could
-    break the id order and deadlock: ``TransferMoved`` is raised instead, so
-    the caller's transaction ends (releasing the lock) and
-    ``in_new_transaction`` starts it again.
+    is read here, without a lock, when the caller has none. The statement
+    joins the transfer to *that* vehicle by their ids, in that order
+    (``STRAIGHT_JOIN``: MariaDB locks the rows of a join in its join order,
+    which a test holds it to), and the transfer's vehicle is checked once
+    both are locked. If an amendment moved it in between, we hold the wrong
+    vehicle, and locking the right one now could break the id order and
+    deadlock: ``TransferMoved`` is raised instead, so the caller's
+    transaction ends (releasing the locks) and ``in_new_transaction`` starts
+    it again.
     """
     _require_transaction()
     if vehicle_id is None:
-        vehicle_id = model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
+        vehicle_id = _vehicle_of(model, transfer_id)
         if vehicle_id is None:
             return None
-    vehicle = lock_vehicle(vehicle_id, busy_at=busy_at, exclude_transfer_id=transfer_id)
-    # No select_related here: FOR UPDATE on a join locks the joined vehicle
-    # too, which would be the new one, out of order, if the transfer moved.
-    transfer = model_read(model).first(f"WHERE {column(model, 'pk', 't')} = %s{for_update()}", [transfer_id])
-    if transfer is None:
+    if not (0 < vehicle_id <= MAX_ID and 0 < transfer_id <= MAX_ID):
         return None
+    asking = busy_at is not None
+    params = [*selectors.conflict_params(busy_at, transfer_id)] if asking else []
+    found = fetch_all(_lock_with_vehicle(model, asking), [*params, transfer_id, vehicle_id])
+    if not found:  # no such transfer, or the vehicle it was read on is gone: it moved, and that one was deleted
+        moved_to = _vehicle_of(model, transfer_id)
+        if moved_to is None:
+            return None
+        raise TransferMoved(transfer_id, moved_to)
+    vehicles = model_read(Vehicle)
+    row, width = found[0], len(vehicles.fields) + asking
+    vehicle = vehicles.instance(row[: len(vehicles.fields)])
+    if asking:
+        vehicle.busy_answers = {(busy_at, transfer_id): bool(row[width - 1])}
+    transfer = model_read(model).instance(row[width:])
     if transfer.vehicle_id != vehicle_id:
         raise TransferMoved(transfer_id, transfer.vehicle_id)
     transfer.vehicle = vehicle
     return transfer
+
+
+def _vehicle_of(model, transfer_id):
+    return model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
+
+
+@functools.cache
+def _lock_with_vehicle(model, asking_busy):
+    """``lock_transfer``'s statement: the vehicle (and whether it is busy), then the transfer, both locked."""
+    key = column(Vehicle, "id", "v")
+    busy = ""
+    if asking_busy:
+        condition = selectors.conflict_condition(key, alias="c", excluding=True)
+        busy = f", EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition})"
+    in_order = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
+    return (
+        f"SELECT {in_order}{model_read(Vehicle).columns('v')}{busy}, {model_read(model).columns('t')} "
+        f"FROM {table(Vehicle)} v JOIN {table(model)} t ON {column(model, 'pk', 't')} = %s "
+        f"WHERE {key} = %s{for_update()}"
+    )
 
 
 def in_new_transaction(work, *, vehicle_id=None):

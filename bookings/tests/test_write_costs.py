@@ -8,7 +8,7 @@ import threading
 from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from bookings.choices import TransferStatus as S
 from bookings.locking import lock_vehicles
@@ -16,6 +16,7 @@ from bookings.models import Transfer
 from bookings.services import amend_transfer, book_transfer, change_status
 from bookings.tests.factories import TransferFactory
 from bookings.tests.threads import run_together, wait_until_waiting
+from dmc_transfers.db import LOCK_WAIT_TIMEOUT
 from dmc_transfers.errors import Conflict, Invalid
 from dmc_transfers.tests.api_fixtures import assert_problem
 from fleet.tests.factories import VehicleFactory
@@ -45,14 +46,14 @@ def test_a_keyed_booking_costs_seven_statements(api, coordinator, body, at, djan
     assert response.status_code == 201
 
 
-def test_a_confirmation_costs_nine_statements(api, coordinator, vehicle, at, django_assert_num_queries):
+def test_a_confirmation_costs_eight_statements(api, coordinator, vehicle, at, django_assert_num_queries):
     client = api(coordinator)
     warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
     assert confirm(client, warm_up).status_code == 200
     # The key (with user and roles), the transfer with its history (visible? on which vehicle?),
-    # START TRANSACTION, vehicle lock with its busy check, transfer lock, UPDATE, history row,
-    # COMMIT, the notice (on commit). The body's history is what was read plus the new row.
-    with django_assert_num_queries(9):
+    # START TRANSACTION, the vehicle and the transfer locked with the vehicle's busy check, UPDATE,
+    # history row, COMMIT, the notice (on commit). The body's history is what was read plus the new row.
+    with django_assert_num_queries(8):
         response = confirm(client, counted)
     assert response.status_code == 200
 
@@ -176,6 +177,15 @@ def test_a_confirmation_from_a_stale_read_checks_the_vehicle_the_transfer_moved_
     assert Transfer.objects.get(pk=stale.pk).status == S.PENDING
 
 
+def test_a_status_change_from_a_stale_read_follows_its_transfer_off_a_deleted_vehicle(coordinator, at):
+    old, new = VehicleFactory.create_batch(2)
+    stale = TransferFactory(vehicle=old, pickup_time=at())
+    amend_transfer(transfer=Transfer.objects.get(pk=stale.pk), by=coordinator, vehicle_id=new.id)
+    old.delete()
+    assert change_status(transfer=stale, target=S.CONFIRMED, by=coordinator).vehicle_id == new.id
+    assert Transfer.objects.get(pk=stale.pk).status == S.CONFIRMED
+
+
 def test_a_confirmation_from_a_stale_read_checks_the_pickup_time_it_was_moved_to(coordinator, vehicle, at):
     # The lock answers for the pickup read before it (free); the transfer is then busy where it is now.
     stale = TransferFactory(vehicle=vehicle, pickup_time=at())
@@ -185,3 +195,35 @@ def test_a_confirmation_from_a_stale_read_checks_the_pickup_time_it_was_moved_to
         change_status(transfer=stale, target=S.CONFIRMED, by=coordinator)
     assert refused.value.code == "vehicle_unavailable"
     assert Transfer.objects.get(pk=stale.pk).status == S.PENDING
+
+
+@pytest.mark.parametrize("target", [S.CONFIRMED, S.CANCELLED])
+def test_a_status_change_locks_the_vehicle_before_the_transfer(coordinator, vehicle, at, target):
+    """One statement locks both; while it waits for a transfer another transaction holds, it already
+    holds the vehicle, as locking in order means."""
+    pending = TransferFactory(vehicle=vehicle, pickup_time=at())
+    holding, probed = threading.Event(), threading.Event()
+
+    def hold_the_transfer():
+        with transaction.atomic():
+            list(Transfer.objects.select_for_update().filter(pk=pending.pk))
+            holding.set()
+            probed.wait(10)
+
+    def change():
+        holding.wait(10)
+        return change_status(transfer=pending, target=target, by=coordinator).status
+
+    def probe_the_vehicle():
+        holding.wait(10)
+        wait_until_waiting("%`bookings_transfer` t ON%FOR UPDATE")
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT id FROM fleet_vehicle WHERE id = %s FOR UPDATE NOWAIT", [vehicle.id])
+            return "vehicle free"
+        except OperationalError as exc:
+            return "vehicle held" if exc.args[0] == LOCK_WAIT_TIMEOUT else exc
+        finally:
+            probed.set()
+
+    assert run_together([hold_the_transfer, change, probe_the_vehicle]) == [None, target, "vehicle held"]
