@@ -207,23 +207,22 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
 
 
 def attach_history(transfer, changes):
-    """Attach ``changes``, in the history's order, as ``transfer``'s prefetched ``status_history``,
-    as ``prefetch_related`` would.
+    """Attach ``changes``, in the history's order, as ``transfer``'s whole history.
 
     A new transfer's whole history is the row just written, a changed one's
     is what its caller read plus the row just written, so whoever shows it
-    (the 201 and 200 bodies, the serializer) needs no query to read it back.
+    (the 201 and 200 bodies) needs no query to read it back. A plain
+    attribute, not ``status_history``'s prefetch cache: filling that builds
+    the relation's queryset, a twentieth of a confirmation's CPU (README,
+    Performance), for readers that the API does not have.
     """
-    history = transfer.status_history.all()
-    history._result_cache = sorted(changes, key=attrgetter(*TransferStatusHistory._meta.ordering))
-    history._prefetch_done = True
-    transfer._prefetched_objects_cache = {"status_history": history}
+    transfer._attached_history = sorted(changes, key=attrgetter(*TransferStatusHistory._meta.ordering))
 
 
 def attached_history(transfer):
-    """The history ``attach_history`` (or ``prefetch_related``) gave ``transfer``, else ``None``."""
-    history = getattr(transfer, "_prefetched_objects_cache", {}).get("status_history")
-    return None if history is None else list(history)
+    """The history ``attach_history`` gave ``transfer``, else ``None``."""
+    attached = getattr(transfer, "_attached_history", None)
+    return None if attached is None else list(attached)
 
 
 def change_status(*, transfer, target, by, driver_name=None, note=None):

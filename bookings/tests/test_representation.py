@@ -2,10 +2,10 @@
 import pytest
 from django.test import override_settings
 
-from bookings.api.transfer_reads import transfer_detail, transfer_page, transfer_representation
+from bookings.api.transfer_reads import transfer_detail, transfer_page, transfer_representation, visible_transfer
 from bookings.api.serializers import TransferListSerializer, TransferSerializer
 from bookings.models import Transfer, TransferStatusHistory
-from bookings.services import book_transfer, change_status
+from bookings.services import attached_history, book_transfer, change_status
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +24,21 @@ def transfers(zone, booking, coordinator):
     return Transfer.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
 
 
-def test_a_written_transfer_matches_the_serializer(transfers):
-    for transfer in transfers:
+def test_a_written_transfer_matches_the_serializer(transfers, booking, coordinator):
+    for transfer in transfers:  # read back: no history attached
         assert transfer_representation(transfer) == TransferSerializer(transfer).data
+    # As the services return them: shown from the instance and the history they attached.
+    booked = book_transfer(**{**booking, "pickup_time": booking["pickup_time"].replace(hour=20)}, notes="Late")
+    assert_shown_as_read(booked)
+    confirmed = change_status(
+        transfer=visible_transfer(booked.pk), target="CONFIRMED", by=coordinator, driver_name="Toni", note="ok"
+    )
+    assert_shown_as_read(confirmed)
+
+
+def assert_shown_as_read(written):
+    assert attached_history(written) is not None
+    assert transfer_representation(written) == TransferSerializer(Transfer.objects.get(pk=written.pk)).data
 
 
 def test_the_detail_statement_matches_the_serializer(transfers):
