@@ -2,6 +2,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Transfer
@@ -27,6 +28,7 @@ def test_create_answers_201_pending_with_one_history_row_and_location(integrator
     assert response.status_code == 201
     data = response.json()
     assert response["Location"] == f"http://testserver/transfers/{data['id']}"
+    assert response["Location"] == response.wsgi_request.build_absolute_uri(reverse("transfer-detail", args=[data["id"]]))
     assert data["status"] == "PENDING" and data["flight_number"] == "U21234"
     assert data["passenger_phone"] is None and data["notes"] is None and data["client_reference"] is None
     assert data["driver_name"] is None and data["estimated_duration_minutes"] is None
