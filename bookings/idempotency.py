@@ -13,7 +13,9 @@ transaction that books, and the unique (user, key) index does the rest:
   (then the duplicate's booking stands).
 - A duplicate whose own attempt is refused (the vehicle is busy by now, say)
   reads the record with a locking read, which waits the same way, so a stored
-  answer wins over the refusal: API.md checks the key first.
+  answer wins over the refusal: API.md checks the key first. It reads before
+  its transaction ends: duplicates waiting behind its locks cannot answer in
+  between and turn its refusal into a 409.
 
 One transfer, never two; no lock of its own to take and release; one write
 per keyed booking, the record being written only once the answer is known.
@@ -23,7 +25,6 @@ import hashlib
 
 import orjson
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -31,6 +32,7 @@ from rest_framework.response import Response
 from bookings.models import IdempotencyRecord
 from dmc_transfers.db import DEADLOCK, is_lock_error
 from dmc_transfers.errors import Conflict, DomainError
+from dmc_transfers.locations import created_location
 from dmc_transfers.renderers import JSONRenderer
 from dmc_transfers.sql import column, table
 
@@ -113,13 +115,10 @@ def _remember(user, key, digest, response):
         raise
 
 
-def _stored_answer(user_id, key, *, wait=False):
-    """The (user, key) record, or ``None``; with ``wait``, once a request in flight with that key has ended."""
+def _stored_answer(user_id, key, *, locking=False):
+    """The (user, key) record, or ``None``; ``locking`` (in a transaction): once a request in flight with that key has ended."""
     records = IdempotencyRecord.objects.filter(user_id=user_id, key=key)
-    if not wait:
-        return records.first()
-    with transaction.atomic():
-        return records.select_for_update().first()
+    return (records.select_for_update() if locking else records).first()
 
 
 def _replay(record, digest, request):
@@ -128,11 +127,10 @@ def _replay(record, digest, request):
             f"Idempotency-Key {record.key!r} was already used with a different request body.",
             code="idempotency_key_reused",
         )
-    location = request.build_absolute_uri(reverse("transfer-detail", args=[record.transfer_id]))
     return Response(
         record.response_body,
         status=record.response_status,
-        headers={"Location": location, REPLAYED_HEADER: "true"},
+        headers={"Location": created_location(request, record.transfer_id), REPLAYED_HEADER: "true"},
     )
 
 
@@ -149,19 +147,22 @@ def idempotent(create):
         for _ in range(ATTEMPTS):
             try:
                 with transaction.atomic():
-                    response = create(view, request, *args, **kwargs)
+                    try:
+                        response = create(view, request, *args, **kwargs)
+                    except REFUSALS:
+                        # An answer stored under the key (or about to be) comes first (API.md's order). Read
+                        # while this attempt still holds its locks: no duplicate it holds back answers meanwhile.
+                        record = _stored_answer(request.user.pk, key, locking=True)
+                        if record is None:
+                            raise
+                        transaction.set_rollback(True)
+                        return _replay(record, digest, request)
                     # Only a success is remembered: a failed attempt is processed anew.
                     if response.status_code != 201:
                         transaction.set_rollback(True)
                         return response
                     _remember(request.user, key, digest, response)
                     return response
-            except REFUSALS:
-                # An answer stored under the key (or about to be) comes first (API.md's order).
-                record = _stored_answer(request.user.pk, key, wait=True)
-                if record is None:
-                    raise
-                return _replay(record, digest, request)
             except _Contended as contended:
                 failure = contended.__cause__
             except _Answered as answered:

@@ -55,9 +55,7 @@ def lock_vehicle(vehicle_id, *, busy_at=None, exclude_transfer_id=None):
     found = fetch_all(*lock_asking_busy_statement(vehicle_id, busy_at, exclude_transfer_id))
     if not found:
         return None
-    *values, answer = found[0]
-    vehicle = model_read(Vehicle).instance(values)
-    vehicle.busy_answers = {(busy_at, exclude_transfer_id): bool(answer)}
+    vehicle, _ = _locked_vehicle(found[0], (busy_at, exclude_transfer_id))
     return vehicle
 
 
@@ -70,11 +68,28 @@ def lock_asking_busy_statement(vehicle_id, busy_at, exclude_transfer_id=None):
 @functools.cache
 def _lock_asking_busy(excluding):
     key = column(Vehicle, "id", "t")
-    condition = selectors.conflict_condition(key, alias="c", excluding=excluding)
     return (
-        f"SELECT {model_read(Vehicle).columns('t')}, EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition}) "
+        f"SELECT {model_read(Vehicle).columns('t')}, {_busy_check(key, excluding)} "
         f"FROM {table(Vehicle)} t WHERE {key} = %s{for_update()}"
     )
+
+
+def _busy_check(vehicle, excluding):
+    """Whether ``vehicle`` (a column) is busy, as a selected column: ``selectors.conflict_condition``."""
+    condition = selectors.conflict_condition(vehicle, alias="c", excluding=excluding)
+    return f"EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition})"
+
+
+def _locked_vehicle(row, busy_question=None):
+    """The vehicle a lock statement read at the start of ``row``, and the rest of the row. With
+    ``busy_question`` (pickup, excluded transfer), the column after it answers whether it is busy then."""
+    vehicles = model_read(Vehicle)
+    width = len(vehicles.fields)
+    vehicle = vehicles.instance(row[:width])
+    if busy_question is None:
+        return vehicle, row[width:]
+    vehicle.busy_answers = {busy_question: bool(row[width])}
+    return vehicle, row[width + 1 :]
 
 
 def is_busy(vehicle, *, at, exclude_transfer_id=None):
@@ -119,19 +134,15 @@ def lock_transfer(model, transfer_id, vehicle_id=None, *, busy_at=None):
     if not (0 < vehicle_id <= MAX_ID and 0 < transfer_id <= MAX_ID):
         return None
     asking = busy_at is not None
-    params = [*selectors.conflict_params(busy_at, transfer_id)] if asking else []
+    params = selectors.conflict_params(busy_at, transfer_id) if asking else []
     found = fetch_all(_lock_with_vehicle(model, asking), [*params, transfer_id, vehicle_id])
     if not found:  # no such transfer, or the vehicle it was read on is gone: it moved, and that one was deleted
         moved_to = _vehicle_of(model, transfer_id)
         if moved_to is None:
             return None
         raise TransferMoved(transfer_id, moved_to)
-    vehicles = model_read(Vehicle)
-    row, width = found[0], len(vehicles.fields) + asking
-    vehicle = vehicles.instance(row[: len(vehicles.fields)])
-    if asking:
-        vehicle.busy_answers = {(busy_at, transfer_id): bool(row[width - 1])}
-    transfer = model_read(model).instance(row[width:])
+    vehicle, rest = _locked_vehicle(found[0], (busy_at, transfer_id) if asking else None)
+    transfer = model_read(model).instance(rest)
     if transfer.vehicle_id != vehicle_id:
         raise TransferMoved(transfer_id, transfer.vehicle_id)
     transfer.vehicle = vehicle
@@ -146,10 +157,7 @@ def _vehicle_of(model, transfer_id):
 def _lock_with_vehicle(model, asking_busy):
     """``lock_transfer``'s statement: the vehicle (and whether it is busy), then the transfer, both locked."""
     key = column(Vehicle, "id", "v")
-    busy = ""
-    if asking_busy:
-        condition = selectors.conflict_condition(key, alias="c", excluding=True)
-        busy = f", EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition})"
+    busy = f", {_busy_check(key, excluding=True)}" if asking_busy else ""
     in_order = "STRAIGHT_JOIN " if connection.vendor == "mysql" else ""
     return (
         f"SELECT {in_order}{model_read(Vehicle).columns('v')}{busy}, {model_read(model).columns('t')} "

@@ -16,6 +16,12 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 MAX_ID = 2**63 - 1
 
 
+def this_connection():
+    """This thread's connection itself, to take once per use: the ``connection`` proxy looks it up
+    again (through asgiref's thread-local) on every attribute, some 40 times per booking."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -86,8 +92,7 @@ class ModelRead:
         return columns(self.model, self.fields, alias)
 
     def instance(self, values):
-        # The connection itself, once: the ``connection`` proxy looks it up again on every attribute.
-        return self.model.from_db(DEFAULT_DB_ALIAS, self.fields, self.convert(values, connections[DEFAULT_DB_ALIAS]))
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.fields, self.convert(values, this_connection()))
 
     def __call__(self, where, params):
         return [self.instance(row) for row in fetch_all(self.select + where, params)]

@@ -11,10 +11,10 @@ columns. Tests hold each row to what ``save()`` writes. Everything else
 """
 import functools
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.models import signals
 
-from dmc_transfers.sql import column, table
+from dmc_transfers.sql import column, table, this_connection
 
 
 class ModelWrites:
@@ -27,10 +27,10 @@ class ModelWrites:
         names = ", ".join(column(model, field.name) for field in self.inserted)
         self.insert_sql = f"INSERT INTO {table(model)} ({names}) VALUES ({', '.join(['%s'] * len(self.inserted))})"
         self.where_pk = f" WHERE {column(model, 'pk')} = %s"
+        self.updates = {}  # names -> (fields, statement): every confirmation updates the same columns
 
     def insert(self, instance):
-        # The connection itself, once: the ``connection`` proxy looks it up again on every attribute.
-        connection = connections[DEFAULT_DB_ALIAS]
+        connection = this_connection()
         self._signal(signals.pre_save, instance, update_fields=None)
         values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.inserted]
         with connection.cursor() as cursor:
@@ -41,17 +41,23 @@ class ModelWrites:
         return instance
 
     def update(self, instance, names):
-        connection = connections[DEFAULT_DB_ALIAS]
+        connection = this_connection()
         update_fields = frozenset(names)
         self._signal(signals.pre_save, instance, update_fields=update_fields)
-        fields = [self.model._meta.get_field(name) for name in names]
-        assignments = ", ".join(f"{column(self.model, field.name)} = %s" for field in fields)
+        fields, sql = self._update_of(tuple(names))
         values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table(self.model)} SET {assignments}{self.where_pk}", [*values, instance.pk])
+            cursor.execute(sql, [*values, instance.pk])
             if cursor.rowcount != 1:  # matched rows (Django's MySQL connections count found, not changed, rows)
                 raise DatabaseError("Save with update_fields did not affect any rows.")
         self._signal(signals.post_save, instance, update_fields=update_fields, created=False)
+
+    def _update_of(self, names):
+        if names not in self.updates:
+            fields = [self.model._meta.get_field(name) for name in names]
+            assignments = ", ".join(f"{column(self.model, field.name)} = %s" for field in fields)
+            self.updates[names] = fields, f"UPDATE {table(self.model)} SET {assignments}{self.where_pk}"
+        return self.updates[names]
 
     def _signal(self, signal, instance, **kwargs):
         signal.send(sender=self.model, instance=instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs)

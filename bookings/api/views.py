@@ -26,6 +26,7 @@ from bookings.idempotency import idempotent
 from bookings.models import Transfer
 from bookings.roles import is_coordinator
 from bookings.services import book_transfer, change_status
+from dmc_transfers.locations import created_location
 from dmc_transfers.openapi import problems
 from dmc_transfers.serializer_fields import represent_datetime
 from dmc_transfers.sql import MAX_ID
@@ -114,9 +115,11 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer = TransferCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         transfer = book_transfer(by=request.user, **serializer.validated_data)
-        # The router's detail URL is its list URL (this one) and the id; reverse() cost 4 % of a booking.
-        location = request.build_absolute_uri(f"{request.path}/{transfer.pk}")
-        return Response(transfer_representation(transfer), status=status.HTTP_201_CREATED, headers={"Location": location})
+        return Response(
+            transfer_representation(transfer),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": created_location(request, transfer.pk)},
+        )
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):

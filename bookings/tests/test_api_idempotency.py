@@ -208,10 +208,10 @@ def test_duplicates_wait_for_the_first_and_are_processed_anew_when_it_fails(api,
     assert IdempotencyRecord.objects.get().transfer_id == Transfer.objects.get().id
 
 
-def hold_an_answer(user, body, key, *, then, waiting_in):
-    """A job: store an answer to ``body`` under ``key`` in a transaction, hold it until another session
-    waits ``waiting_in`` (a statement LIKE), then ``then`` ("commit" or "rollback"). The answer's
-    transfer is on a vehicle of its own, whose row its insert holds."""
+def hold_an_answer(user, body, key, *, then, waiting_in, holding):
+    """A job: store an answer to ``body`` under ``key`` in a transaction, set ``holding``, hold it until
+    another session waits ``waiting_in`` (a statement LIKE), then ``then`` ("commit" or "rollback").
+    The answer's transfer is on a vehicle of its own, whose row its insert holds."""
     vehicle = VehicleFactory()
 
     def hold():
@@ -224,6 +224,7 @@ def hold_an_answer(user, body, key, *, then, waiting_in):
                 user=user, key=key, request_digest=request_digest(body), transfer=first, response_status=201,
                 response_body=transfer_detail(first.id),
             )
+            holding.set()
             wait_until_waiting(waiting_in)
             transaction.set_rollback(then == "rollback")
 
@@ -243,11 +244,16 @@ def test_a_duplicate_of_a_request_in_flight_waits_at_its_record(api, make_user, 
     vehicle = VehicleFactory()
     body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 2,
             "passenger_name": "Ada", "pickup_location": "PMI", "dropoff_location": "Palma"}
-    hold = hold_an_answer(user, body, "in-flight", then=then, waiting_in="INSERT INTO `bookings_idempotencyrecord`%")
+    holding = threading.Event()
+    hold = hold_an_answer(
+        user, body, "in-flight", then=then, waiting_in="INSERT INTO `bookings_idempotencyrecord`%", holding=holding
+    )
     duplicate_body = {**body, "pax_count": 3}
 
     def duplicate():
-        response = post(api(user), duplicate_body, "in-flight")
+        client = api(user)
+        holding.wait(10)
+        response = post(client, duplicate_body, "in-flight")
         return response.status_code, response.json(), response.get("Idempotent-Replayed")
 
     _, (status, answer, replayed) = run_together([hold, duplicate])
@@ -271,10 +277,15 @@ def test_a_refused_duplicate_of_a_request_in_flight_waits_for_its_answer(api, ma
     vehicle = VehicleFactory(capacity=4)
     body = {"vehicle_id": vehicle.id, "pickup_time": at().isoformat(), "pax_count": 9, "passenger_name": "Ada",
             "pickup_location": "PMI", "dropoff_location": "Palma"}
-    hold = hold_an_answer(user, body, "in-flight", then=then, waiting_in="%`bookings_idempotencyrecord`%FOR UPDATE")
+    holding = threading.Event()
+    hold = hold_an_answer(
+        user, body, "in-flight", then=then, waiting_in="%`bookings_idempotencyrecord`%FOR UPDATE", holding=holding
+    )
 
     def duplicate():
-        response = post(api(user), body, "in-flight")
+        client = api(user)
+        holding.wait(10)
+        response = post(client, body, "in-flight")
         return response.status_code, response.json(), response.get("Idempotent-Replayed")
 
     _, (status, answer, replayed) = run_together([hold, duplicate])

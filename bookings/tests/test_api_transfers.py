@@ -9,7 +9,6 @@ from bookings.models import Transfer
 from bookings.tests.api_helpers import next_last_sunday
 from bookings.tests.factories import TransferFactory
 from dmc_transfers.tests.api_fixtures import assert_problem
-from fleet.tests.factories import VehicleFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 

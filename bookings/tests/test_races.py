@@ -1,5 +1,4 @@
 """Races with real threads, each on its own connection and transaction."""
-import datetime as dt
 import threading
 
 import pytest

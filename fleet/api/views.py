@@ -1,9 +1,9 @@
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
+from dmc_transfers.locations import created_location
 from dmc_transfers.openapi import problems, validation_example
 from dmc_transfers.permissions import HasRole
 from fleet.api.serializers import VehicleSerializer
@@ -75,5 +75,5 @@ class VehicleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         vehicle = create_vehicle(**serializer.validated_data)
-        location = request.build_absolute_uri(reverse("vehicle-detail", args=[vehicle.pk]))
+        location = created_location(request, vehicle.pk)
         return Response(self.get_serializer(vehicle).data, status=status.HTTP_201_CREATED, headers={"Location": location})
