@@ -20,7 +20,7 @@ from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
 from dmc_transfers.localtime import to_local
 from dmc_transfers.text import clean_text
-from dmc_transfers.writes import insert, update
+from dmc_transfers.writes import inserting, together, updating
 
 NOTE_MAX_LENGTH = 500
 DRIVER_NAME_MAX_LENGTH = 120
@@ -128,23 +128,27 @@ def ensure_vehicle_free(*, vehicle, at, exclude_transfer_id=None):
         )
 
 
-def _record_change(transfer, *, from_status, by, note=None):
-    return insert(
-        TransferStatusHistory(
-            transfer=transfer, from_status=from_status, to_status=transfer.status, changed_by=actor_name(by), note=note
-        )
+def _change_row(transfer, *, from_status, by, note=None):
+    """The history row of ``transfer``'s move from ``from_status`` to its status, to write."""
+    return TransferStatusHistory(
+        transfer=transfer, from_status=from_status, to_status=transfer.status, changed_by=actor_name(by), note=note
     )
 
 
-def _save_reference_safely(transfer):
-    """Save; a concurrent twin that won the unique (creator, reference) race is a 409.
+def _save_reference_safely(transfer, *, first_change=None):
+    """Save (a new transfer with its ``first_change``); a concurrent twin that won the unique
+    (creator, reference) race is a 409.
 
     Only a reference can collide (the unique index lets NULLs repeat), and
     only then is the save wrapped in a savepoint: Django dooms the enclosing
     transaction when a save fails, and a caller that goes on after the 409
     (the admin re-renders its form) needs that transaction intact.
     """
-    save = partial(insert, transfer) if transfer.pk is None else transfer.save
+    if transfer.pk is None:
+        new = inserting(transfer)
+        save = partial(together, new, inserting(first_change, linked_to=("transfer", new)))
+    else:
+        save = transfer.save
     if transfer.client_reference is None:
         save()
         return
@@ -200,8 +204,8 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
         _check_capacity(transfer, vehicle)
         _check_client_reference(transfer)
         ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
-        _save_reference_safely(transfer)
-        first = _record_change(transfer, from_status=None, by=by)
+        first = _change_row(transfer, from_status=None, by=by)
+        _save_reference_safely(transfer, first_change=first)
     attach_history(transfer, [first])
     return transfer
 
@@ -278,8 +282,8 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     from_status = locked.status
     locked.transition_method(target)()
     # Transitions move the status and nothing else (models.py).
-    update(locked, ["status", "driver_name", "updated_at"])
-    change = _record_change(locked, from_status=from_status, by=by, note=note)
+    change = _change_row(locked, from_status=from_status, by=by, note=note)
+    together(updating(locked, ["status", "driver_name", "updated_at"]), inserting(change))
     known = attached_history(transfer)
     if known is not None and transfer.status == from_status:
         attach_history(locked, [*known, change])

@@ -8,8 +8,15 @@ table: each field's ``pre_save`` (``auto_now``, ``auto_now_add``) and
 the instance's state, with the statement written once per model from its own
 columns. Tests hold each row to what ``save()`` writes. Everything else
 (amendments, the admin, commands) saves through the ORM.
+
+``together`` sends several of these writes in one round trip where the
+database takes stacked statements (MySQL/MariaDB; SQLite gets one each): a
+booking's transfer with its history row, a status change's ``UPDATE`` with
+its history row. Each statement's result is still checked, as if sent alone.
 """
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.models import signals
@@ -24,33 +31,69 @@ class ModelWrites:
             raise TypeError(f"{model.__name__} spans several tables: save it through the ORM")
         self.model = model
         self.inserted = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-        names = ", ".join(column(model, field.name) for field in self.inserted)
-        self.insert_sql = f"INSERT INTO {table(model)} ({names}) VALUES ({', '.join(['%s'] * len(self.inserted))})"
+        self.insert_sql = self._insert_sql()
+        self.linked_inserts = {}  # foreign key -> statement: every booking links its history row the same way
         self.where_pk = f" WHERE {column(model, 'pk')} = %s"
         self.updates = {}  # names -> (fields, statement): every confirmation updates the same columns
 
-    def insert(self, instance):
-        connection = this_connection()
-        self._signal(signals.pre_save, instance, update_fields=None)
-        values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.inserted]
-        with connection.cursor() as cursor:
-            cursor.execute(self.insert_sql, values)
-            instance.pk = cursor.lastrowid
-        instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS
-        self._signal(signals.post_save, instance, update_fields=None, created=True)
-        return instance
+    def _insert_sql(self, linked=None):
+        """The ``INSERT``; ``linked`` (a foreign key) takes the id the statement before it inserted."""
+        names = ", ".join(column(self.model, field.name) for field in self.inserted)
+        values = ", ".join("LAST_INSERT_ID()" if field is linked else "%s" for field in self.inserted)
+        return f"INSERT INTO {table(self.model)} ({names}) VALUES ({values})"
 
-    def update(self, instance, names):
-        connection = this_connection()
+    def _linked_insert_sql(self, linked):
+        if linked not in self.linked_inserts:
+            self.linked_inserts[linked] = self._insert_sql(linked)
+        return self.linked_inserts[linked]
+
+    def inserting(self, instance, linked_to=None):
+        """The ``INSERT`` of ``instance`` as a step of ``together``.
+
+        ``linked_to`` is ``(foreign key name, the step that inserts its row)``,
+        a step before this one in the same ``together``: stacked, the key is the
+        id that step's statement inserted (``LAST_INSERT_ID()``); one at a time,
+        that id is known by the time this statement is sent.
+        """
+        link = None if linked_to is None else self.model._meta.get_field(linked_to[0])
+
+        def prepare(connection, stacked):
+            if link is not None and not stacked:
+                setattr(instance, link.attname, linked_to[1].instance.pk)
+            self._signal(signals.pre_save, instance, update_fields=None)
+            linked = link if stacked else None
+            values = [
+                field.get_db_prep_save(field.pre_save(instance, True), connection)
+                for field in self.inserted
+                if field is not linked
+            ]
+            return (self.insert_sql if linked is None else self._linked_insert_sql(linked)), values
+
+        def finish(cursor):
+            instance.pk = cursor.lastrowid
+            if link is not None:
+                setattr(instance, link.attname, linked_to[1].instance.pk)
+            instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS
+            self._signal(signals.post_save, instance, update_fields=None, created=True)
+
+        return Step(instance, prepare, finish)
+
+    def updating(self, instance, names):
+        """The ``UPDATE`` of ``names`` of ``instance`` as a step of ``together``."""
         update_fields = frozenset(names)
-        self._signal(signals.pre_save, instance, update_fields=update_fields)
-        fields, sql = self._update_of(tuple(names))
-        values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*values, instance.pk])
+
+        def prepare(connection, stacked):
+            self._signal(signals.pre_save, instance, update_fields=update_fields)
+            fields, sql = self._update_of(tuple(names))
+            values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+            return sql, [*values, instance.pk]
+
+        def finish(cursor):
             if cursor.rowcount != 1:  # matched rows (Django's MySQL connections count found, not changed, rows)
                 raise DatabaseError("Save with update_fields did not affect any rows.")
-        self._signal(signals.post_save, instance, update_fields=update_fields, created=False)
+            self._signal(signals.post_save, instance, update_fields=update_fields, created=False)
+
+        return Step(instance, prepare, finish)
 
     def _update_of(self, names):
         if names not in self.updates:
@@ -63,16 +106,62 @@ class ModelWrites:
         signal.send(sender=self.model, instance=instance, raw=False, using=DEFAULT_DB_ALIAS, **kwargs)
 
 
+class Step(NamedTuple):
+    """One write of ``together``: its instance, its statement (``prepare``) and what its result means (``finish``)."""
+
+    instance: object
+    prepare: Callable  # (connection, stacked) -> (sql, params)
+    finish: Callable  # (cursor positioned on its result) -> None
+
+
 @functools.cache
 def _writes(model):
     return ModelWrites(model)
 
 
+def inserting(instance, linked_to=None):
+    """A step of ``together``: ``instance.save()`` of a new row (``ModelWrites.inserting``)."""
+    return _writes(type(instance)).inserting(instance, linked_to)
+
+
+def updating(instance, names):
+    """A step of ``together``: ``instance.save(update_fields=names)``."""
+    return _writes(type(instance)).updating(instance, names)
+
+
+def together(*steps):
+    """Run the steps in order: in one round trip where the database takes stacked statements, else one each.
+
+    Each statement's result is checked as if it were sent alone; a failed
+    one raises its own error, and the server runs none after it. A check
+    that fails on a result (``updating``'s row count) raises too, and the
+    caller's transaction, rolled back, undoes what ran after it.
+    """
+    connection = this_connection()
+    # Only inside a transaction: stacked, a statement after one whose result
+    # then fails its check (an UPDATE matching no row) has already run, and
+    # only a rollback undoes it.
+    stacked = len(steps) > 1 and connection.in_atomic_block and getattr(connection, "stacks_statements", False)
+    statements = [step.prepare(connection, stacked) for step in steps] if stacked else None
+    with connection.cursor() as cursor:
+        if not stacked:
+            for step in steps:
+                cursor.execute(*step.prepare(connection, False))
+                step.finish(cursor)
+            return
+        cursor.execute("; ".join(sql for sql, _ in statements), [value for _, values in statements for value in values])
+        for index, step in enumerate(steps):
+            if index:
+                cursor.nextset()  # to this statement's result; its error, if any, is raised here
+            step.finish(cursor)
+
+
 def insert(instance):
     """``instance.save()`` of a new row: one ``INSERT``; the instance, its id set."""
-    return _writes(type(instance)).insert(instance)
+    together(inserting(instance))
+    return instance
 
 
 def update(instance, names):
     """``instance.save(update_fields=names)``: one ``UPDATE`` of those columns."""
-    _writes(type(instance)).update(instance, names)
+    together(updating(instance, names))

@@ -1,8 +1,8 @@
-"""The backend's transactions (dmc_transfers/db/base.py): real ones, opened in one round trip."""
+"""The backend's transactions (dmc_transfers/db/base.py): real ones, opened with their first statement."""
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
@@ -26,10 +26,16 @@ def seen_elsewhere():
     return found[0]
 
 
-def server_commands(name):
+def server_commands(*names):
+    """The session's counters of these server commands, in the order named."""
     with connection.cursor() as cursor:
-        cursor.execute("SHOW SESSION STATUS LIKE %s", [name])
-        return int(cursor.fetchone()[1])
+        cursor.execute(f"SHOW SESSION STATUS WHERE Variable_name IN ({', '.join(['%s'] * len(names))})", names)
+        found = dict(cursor.fetchall())
+    return [int(found[name]) for name in names]
+
+
+def vehicle_table():
+    return connection.ops.quote_name(Vehicle._meta.db_table)
 
 
 def test_a_transaction_is_invisible_until_it_commits():
@@ -57,3 +63,61 @@ def test_a_transaction_opens_without_touching_autocommit():
         VehicleFactory()
     assert server_commands("Com_set_option") == before
     assert connection.connection.get_autocommit() and connection.get_autocommit()
+
+
+def test_a_transaction_opens_in_the_round_trip_of_its_first_statement(round_trips):
+    begun, committed = server_commands("Com_begin", "Com_commit")
+    round_trips.clear()
+    with transaction.atomic():
+        Vehicle.objects.select_for_update().filter(pk=0).exists()
+        VehicleFactory()
+    first, second = round_trips  # the COMMIT is the driver's own command
+    assert first.startswith(b"START TRANSACTION; SELECT") and b"FOR UPDATE" in first
+    assert second.startswith(b"INSERT")
+    assert server_commands("Com_begin", "Com_commit") == [begun + 1, committed + 1]
+
+
+def test_a_transaction_that_sent_nothing_neither_commits_nor_rolls_back(round_trips):
+    before = server_commands("Com_begin", "Com_commit", "Com_rollback")
+    round_trips.clear()
+    with transaction.atomic():
+        pass
+    with transaction.atomic():
+        transaction.set_rollback(True)
+    assert round_trips == []
+    assert server_commands("Com_begin", "Com_commit", "Com_rollback") == before
+
+
+def test_the_first_statements_result_is_the_callers(round_trips):
+    kept = VehicleFactory(capacity=7)
+    round_trips.clear()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, capacity FROM {vehicle_table()} WHERE id = %s FOR UPDATE", [kept.pk])
+        assert cursor.fetchall() == ((kept.pk, 7),)
+        cursor.execute(f"UPDATE {vehicle_table()} SET capacity = 8 WHERE id = %s", [kept.pk])
+        assert cursor.rowcount == 1
+    assert round_trips[0].startswith(b"START TRANSACTION; SELECT")
+    kept.refresh_from_db()
+    assert kept.capacity == 8
+
+
+def test_a_failed_first_statement_is_the_callers_error_and_the_session_returns_to_autocommit():
+    # NULL into a NOT NULL column: an error the backend maps to IntegrityError.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {vehicle_table()} (plate) VALUES (NULL)")
+    VehicleFactory()  # outside any transaction: committed at once
+    assert seen_elsewhere() == 1
+    assert connection.connection.get_autocommit() and connection.get_autocommit()
+
+
+def test_a_batch_as_first_statement_opens_the_transaction_too():
+    VehicleFactory()  # a connection, warm
+    rows = [(f"BATCH-{i}", "SEDAN", 4, True) for i in range(3)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {vehicle_table()} (plate, vehicle_type, capacity, is_active, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, NOW(), NOW())",
+            rows,
+        )
+        assert seen_elsewhere() == 1
+    assert seen_elsewhere() == 4

@@ -2,14 +2,14 @@
 import datetime as dt
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import signals
 from django.utils import timezone
 
 from bookings.choices import TransferStatus
 from bookings.models import Transfer, TransferStatusHistory
 from bookings.tests.factories import TransferFactory
-from dmc_transfers.writes import insert, update
+from dmc_transfers.writes import insert, inserting, together, update, updating
 from fleet.tests.factories import VehicleFactory
 from notifications.models import Notification
 
@@ -119,3 +119,67 @@ def test_the_save_signals_are_sent():
         ("pre", Transfer, frozenset({"driver_name"})),
         ("post", Transfer, False, frozenset({"driver_name"}), True),
     ]
+
+
+# --- Several writes in one round trip ---------------------------------------------------
+
+
+def first_change(transfer):
+    return TransferStatusHistory(transfer=transfer, to_status="PENDING", changed_by="ada", note="é")
+
+
+def test_a_transfer_and_its_first_history_row_together_are_the_rows_save_writes(integrator, round_trips):
+    vehicle, pickup = VehicleFactory(), timezone.now() + dt.timedelta(days=3)
+    by_orm = transfer_like(integrator, vehicle, pickup)
+    by_orm.save()
+    first_change(by_orm).save()
+    transfer = transfer_like(integrator, vehicle, pickup)
+    change = first_change(transfer)
+    round_trips.clear()
+    new = inserting(transfer)
+    together(new, inserting(change, linked_to=("transfer", new)))
+    assert len(round_trips) == 1
+    assert transfer.pk == Transfer.objects.latest("id").pk and not transfer._state.adding
+    assert change.transfer_id == transfer.pk and not change._state.adding
+    assert stored(transfer) == stored(by_orm)
+    assert stored(change) == {**stored(by_orm.status_history.get()), "transfer_id": transfer.pk}
+
+
+def test_an_update_and_a_history_row_together_are_one_round_trip(round_trips):
+    transfer = TransferFactory(passenger_name="Ada")
+    transfer.driver_name = "Joan"
+    change = TransferStatusHistory(transfer=transfer, from_status="PENDING", to_status="CONFIRMED", changed_by="ada")
+    round_trips.clear()
+    together(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+    assert len(round_trips) == 1
+    assert Transfer.objects.get(pk=transfer.pk).driver_name == "Joan"
+    assert TransferStatusHistory.objects.get(pk=change.pk).to_status == "CONFIRMED"
+
+
+def test_together_an_update_of_a_vanished_row_fails_and_its_transaction_keeps_nothing():
+    gone = TransferFactory()
+    TransferStatusHistory.objects.filter(transfer=gone).delete()
+    Transfer.objects.filter(pk=gone.pk).delete()
+    other = TransferFactory()
+    change = TransferStatusHistory(transfer=other, from_status="PENDING", to_status="CONFIRMED", changed_by="ada")
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
+        together(updating(gone, ["driver_name"]), inserting(change))
+    assert not TransferStatusHistory.objects.filter(transfer=other, to_status="CONFIRMED").exists()
+
+
+def test_together_a_later_statements_error_is_its_own(integrator):
+    transfer = transfer_like(integrator, VehicleFactory(), timezone.now() + dt.timedelta(days=3))
+    new = inserting(transfer)
+    unstatused = TransferStatusHistory(transfer=transfer, to_status=None, changed_by="ada")  # NOT NULL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        together(new, inserting(unstatused, linked_to=("transfer", new)))
+    assert not Transfer.objects.filter(passenger_name="Ada Lovelace").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_writes_go_one_at_a_time(round_trips):
+    transfer = TransferFactory()
+    change = TransferStatusHistory(transfer=transfer, from_status="PENDING", to_status="CONFIRMED", changed_by="ada")
+    round_trips.clear()
+    together(updating(transfer, ["driver_name"]), inserting(change))
+    assert [sql.split()[0] for sql in round_trips] == [b"UPDATE", b"INSERT"]
