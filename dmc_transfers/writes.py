@@ -111,7 +111,7 @@ class Step(NamedTuple):
 
     instance: object
     prepare: Callable  # (connection, stacked) -> (sql, params)
-    finish: Callable  # (cursor positioned on its result) -> None
+    finish: Callable  # (its result: a cursor on it, or its rowcount and lastrowid) -> None
 
 
 @functools.cache
@@ -150,10 +150,23 @@ def together(*steps):
                 step.finish(cursor)
             return
         cursor.execute("; ".join(sql for sql, _ in statements), [value for _, values in statements for value in values])
-        for index, step in enumerate(steps):
-            if index:
-                cursor.nextset()  # to this statement's result; its error, if any, is raised here
-            step.finish(cursor)
+        results = [_Result(cursor.rowcount, cursor.lastrowid)]
+        for _ in steps[1:]:
+            # To the next statement's result; its error, if any, is raised here.
+            if not cursor.nextset():
+                raise DatabaseError("A stacked statement's result went missing (read by another query?).")
+            results.append(_Result(cursor.rowcount, cursor.lastrowid))
+    # Every result read before any step finishes: a post_save receiver that
+    # queries would otherwise read, and discard, the results still waiting.
+    for step, result in zip(steps, results, strict=True):
+        step.finish(result)
+
+
+class _Result(NamedTuple):
+    """What a step's ``finish`` reads of its statement's result, as the cursor had it."""
+
+    rowcount: int
+    lastrowid: int
 
 
 def insert(instance):

@@ -42,16 +42,39 @@ class CursorWrapper(base.CursorWrapper):
         with self._errors_mapped():
             if not self.database.take_pending_begin():
                 return self.cursor.execute(query, args)
-            self.cursor.execute(f"{BEGIN}; {query}", args)
+            with self._begin_kept_pending_unless_sent():
+                self.cursor.execute(f"{BEGIN}; {query}", args)
             self.cursor.nextset()  # to the statement's own result: its error, if any, is raised here
             return self.cursor.rowcount
 
     def executemany(self, query, args):
         # The driver rewrites a batch of INSERTs into one statement only when
         # the text is that INSERT alone: the transaction opens on its own.
-        if self.database.take_pending_begin():
-            self.cursor.execute(BEGIN)
+        self._begin_alone()
         return super().executemany(query, args)
+
+    def callproc(self, procname, args=()):
+        # A procedure's results come as several sets: the transaction opens on its own.
+        self._begin_alone()
+        with self._errors_mapped():
+            return self.cursor.callproc(procname, args)
+
+    def _begin_alone(self):
+        if self.database.take_pending_begin():
+            with self._errors_mapped(), self._begin_kept_pending_unless_sent():
+                self.cursor.execute(BEGIN)
+
+    @contextmanager
+    def _begin_kept_pending_unless_sent(self):
+        # An error here (arguments that do not format, a lost connection) means
+        # START TRANSACTION did not run: a caller that goes on in its atomic
+        # block must not find its next statements in autocommit. A later
+        # statement's error is raised by ``nextset``, once the transaction runs.
+        try:
+            yield
+        except BaseException:
+            self.database.begin_pending = True
+            raise
 
     def nextset(self):
         with self._errors_mapped():

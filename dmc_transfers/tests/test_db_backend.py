@@ -2,7 +2,7 @@
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
@@ -121,3 +121,31 @@ def test_a_batch_as_first_statement_opens_the_transaction_too():
         )
         assert seen_elsewhere() == 1
     assert seen_elsewhere() == 4
+
+
+def test_a_first_statement_that_never_reached_the_server_leaves_the_transaction_to_the_next():
+    VehicleFactory()  # a connection, warm
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        with connection.cursor() as cursor, pytest.raises(ProgrammingError):
+            cursor.execute("SELECT %s, %s", [1])  # too few arguments: refused before anything is sent
+        VehicleFactory()
+        assert seen_elsewhere() == 1  # inside the transaction, not committed on its own
+        1 / 0
+    assert seen_elsewhere() == 1
+
+
+def test_a_procedure_as_first_statement_opens_the_transaction_too():
+    VehicleFactory()  # a connection, warm
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE PROCEDURE add_vehicle_for_test() INSERT INTO {vehicle_table()} "
+            "(plate, vehicle_type, capacity, is_active, created_at, updated_at) VALUES ('PROC-1', 'SEDAN', 4, 1, NOW(), NOW())"
+        )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.callproc("add_vehicle_for_test")
+            assert seen_elsewhere() == 1
+        assert seen_elsewhere() == 2
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP PROCEDURE IF EXISTS add_vehicle_for_test")

@@ -176,6 +176,26 @@ def test_together_a_later_statements_error_is_its_own(integrator):
     assert not Transfer.objects.filter(passenger_name="Ada Lovelace").exists()
 
 
+def test_together_finishes_its_steps_once_every_result_is_read(integrator):
+    # A post_save receiver that queries would otherwise read, and drop, the results still waiting.
+    earlier = TransferFactory()
+    for _ in range(3):  # history ids ahead of transfer ids: a stale id cannot pass for the right one
+        TransferStatusHistory.objects.create(transfer=earlier, to_status="PENDING", changed_by="ada")
+    transfer = transfer_like(integrator, VehicleFactory(), timezone.now() + dt.timedelta(days=3))
+    change = first_change(transfer)
+
+    def query(**kwargs):
+        Transfer.objects.count()
+
+    signals.post_save.connect(query, sender=Transfer, weak=False)
+    try:
+        new = inserting(transfer)
+        together(new, inserting(change, linked_to=("transfer", new)))
+    finally:
+        signals.post_save.disconnect(query, sender=Transfer)
+    assert change.pk == TransferStatusHistory.objects.get(transfer=transfer).pk != transfer.pk
+
+
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_writes_go_one_at_a_time(round_trips):
     transfer = TransferFactory()
