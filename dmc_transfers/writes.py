@@ -31,21 +31,17 @@ class ModelWrites:
             raise TypeError(f"{model.__name__} spans several tables: save it through the ORM")
         self.model = model
         self.inserted = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-        self.insert_sql = self._insert_sql()
-        self.linked_inserts = {}  # foreign key -> statement: every booking links its history row the same way
+        self.inserts = {}  # linked foreign key or None -> statement: every booking links its history row the same way
         self.where_pk = f" WHERE {column(model, 'pk')} = %s"
         self.updates = {}  # names -> (fields, statement): every confirmation updates the same columns
 
-    def _insert_sql(self, linked=None):
-        """The ``INSERT``; ``linked`` (a foreign key) takes the id the statement before it inserted."""
-        names = ", ".join(column(self.model, field.name) for field in self.inserted)
-        values = ", ".join("LAST_INSERT_ID()" if field is linked else "%s" for field in self.inserted)
-        return f"INSERT INTO {table(self.model)} ({names}) VALUES ({values})"
-
-    def _linked_insert_sql(self, linked):
-        if linked not in self.linked_inserts:
-            self.linked_inserts[linked] = self._insert_sql(linked)
-        return self.linked_inserts[linked]
+    def _insert_of(self, linked):
+        """The ``INSERT``; ``linked`` (a foreign key, or ``None``) takes the id the statement before it inserted."""
+        if linked not in self.inserts:
+            names = ", ".join(column(self.model, field.name) for field in self.inserted)
+            values = ", ".join("LAST_INSERT_ID()" if field is linked else "%s" for field in self.inserted)
+            self.inserts[linked] = f"INSERT INTO {table(self.model)} ({names}) VALUES ({values})"
+        return self.inserts[linked]
 
     def inserting(self, instance, linked_to=None):
         """The ``INSERT`` of ``instance`` as a step of ``together``.
@@ -67,10 +63,10 @@ class ModelWrites:
                 for field in self.inserted
                 if field is not linked
             ]
-            return (self.insert_sql if linked is None else self._linked_insert_sql(linked)), values
+            return self._insert_of(linked), values
 
-        def finish(cursor):
-            instance.pk = cursor.lastrowid
+        def finish(result):
+            instance.pk = result.lastrowid
             if link is not None:
                 setattr(instance, link.attname, linked_to[1].instance.pk)
             instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS
@@ -88,8 +84,8 @@ class ModelWrites:
             values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
             return sql, [*values, instance.pk]
 
-        def finish(cursor):
-            if cursor.rowcount != 1:  # matched rows (Django's MySQL connections count found, not changed, rows)
+        def finish(result):
+            if result.rowcount != 1:  # matched rows (Django's MySQL connections count found, not changed, rows)
                 raise DatabaseError("Save with update_fields did not affect any rows.")
             self._signal(signals.post_save, instance, update_fields=update_fields, created=False)
 
@@ -111,7 +107,18 @@ class Step(NamedTuple):
 
     instance: object
     prepare: Callable  # (connection, stacked) -> (sql, params)
-    finish: Callable  # (its result: a cursor on it, or its rowcount and lastrowid) -> None
+    finish: Callable  # (its statement's Result) -> None
+
+
+class Result(NamedTuple):
+    """What a step's ``finish`` reads of its statement's result, as the cursor had it."""
+
+    rowcount: int
+    lastrowid: int
+
+    @classmethod
+    def of(cls, cursor):
+        return cls(cursor.rowcount, cursor.lastrowid)
 
 
 @functools.cache
@@ -147,26 +154,19 @@ def together(*steps):
         if not stacked:
             for step in steps:
                 cursor.execute(*step.prepare(connection, False))
-                step.finish(cursor)
+                step.finish(Result.of(cursor))
             return
         cursor.execute("; ".join(sql for sql, _ in statements), [value for _, values in statements for value in values])
-        results = [_Result(cursor.rowcount, cursor.lastrowid)]
+        results = [Result.of(cursor)]
         for _ in steps[1:]:
             # To the next statement's result; its error, if any, is raised here.
             if not cursor.nextset():
                 raise DatabaseError("A stacked statement's result went missing (read by another query?).")
-            results.append(_Result(cursor.rowcount, cursor.lastrowid))
+            results.append(Result.of(cursor))
     # Every result read before any step finishes: a post_save receiver that
     # queries would otherwise read, and discard, the results still waiting.
     for step, result in zip(steps, results, strict=True):
         step.finish(result)
-
-
-class _Result(NamedTuple):
-    """What a step's ``finish`` reads of its statement's result, as the cursor had it."""
-
-    rowcount: int
-    lastrowid: int
 
 
 def insert(instance):

@@ -30,7 +30,7 @@ class CursorWrapper(base.CursorWrapper):
 
     @contextmanager
     def _errors_mapped(self):
-        # As Django's execute does: errors the driver misfiles as operational.
+        # As Django's execute does (which ``execute`` uses): errors the driver misfiles as operational.
         try:
             yield
         except base.Database.OperationalError as e:
@@ -39,13 +39,12 @@ class CursorWrapper(base.CursorWrapper):
             raise
 
     def execute(self, query, args=None):
-        with self._errors_mapped():
-            if not self.database.take_pending_begin():
-                return self.cursor.execute(query, args)
-            with self._begin_kept_pending_unless_sent():
-                self.cursor.execute(f"{BEGIN}; {query}", args)
-            self.cursor.nextset()  # to the statement's own result: its error, if any, is raised here
-            return self.cursor.rowcount
+        if not self.database.take_pending_begin():
+            return super().execute(query, args)
+        with self._begin_kept_pending_unless_sent():
+            super().execute(f"{BEGIN}; {query}", args)
+        self.nextset()  # to the statement's own result: its error, if any, is raised here
+        return self.cursor.rowcount
 
     def executemany(self, query, args):
         # The driver rewrites a batch of INSERTs into one statement only when
@@ -61,8 +60,8 @@ class CursorWrapper(base.CursorWrapper):
 
     def _begin_alone(self):
         if self.database.take_pending_begin():
-            with self._errors_mapped(), self._begin_kept_pending_unless_sent():
-                self.cursor.execute(BEGIN)
+            with self._begin_kept_pending_unless_sent():
+                super().execute(BEGIN)
 
     @contextmanager
     def _begin_kept_pending_unless_sent(self):
