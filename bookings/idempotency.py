@@ -3,7 +3,8 @@
 The first successful answer per (user, key) is stored with a digest of the
 parsed JSON body; a repeat with the same body replays it, another body is a
 409. The record is written once, answer and all, as the last write of the
-transaction that books, and the unique (user, key) index does the rest:
+transaction that books (sent with its ``COMMIT``, ``dmc_transfers.writes.with_commit``),
+and the unique (user, key) index does the rest:
 
 - A duplicate of a committed request books again and then fails to insert
   the record: its booking is rolled back and the stored answer replayed.
@@ -35,6 +36,7 @@ from dmc_transfers.errors import Conflict, DomainError
 from dmc_transfers.locations import created_location
 from dmc_transfers.renderers import JSONRenderer
 from dmc_transfers.sql import column, table
+from dmc_transfers.writes import with_commit
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -56,14 +58,6 @@ def _check_key(key):
 # A booking is tried again when the key was free after all: its holder rolled back and the waiting
 # duplicates deadlocked on the free key (InnoDB's duplicate-key locks), or its record was purged.
 ATTEMPTS = 3
-
-
-class _Answered(Exception):
-    """The record's insert found the (user, key) taken: by a committed answer, as a rule."""
-
-
-class _Contended(Exception):
-    """Duplicates waiting for the same key deadlocked once it was free; the loser's transaction is gone."""
 
 
 class RecordWrite:
@@ -88,31 +82,14 @@ class RecordWrite:
     def __call__(self, user_id, key, digest, response):
         created_at = self.created_at.get_db_prep_save(timezone.now(), connection)
         body = JSONRenderer().render(response.data).decode()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                self.insert, [user_id, key, digest, response.data["id"], response.status_code, body, created_at]
-            )
+        with_commit(self.insert, [user_id, key, digest, response.data["id"], response.status_code, body, created_at])
 
 
 @functools.cache
 def record_write():
+    """Store an answer under (user, key) as the transaction's last write: a duplicate of a request in
+    flight waits at it until that request has committed or rolled back."""
     return RecordWrite()
-
-
-def _remember(user, key, digest, response):
-    """Store the answer under (user, key); ``_Answered`` if the key is taken.
-
-    The last statement of the booking's transaction: a duplicate of a request
-    in flight waits here until that request has committed or rolled back.
-    """
-    try:
-        record_write()(user.pk, key, digest, response)
-    except IntegrityError as exc:
-        raise _Answered from exc
-    except OperationalError as exc:
-        if is_lock_error(exc, codes=(DEADLOCK,)):
-            raise _Contended from exc
-        raise
 
 
 def _stored_answer(user_id, key, *, locking=False):
@@ -145,6 +122,7 @@ def idempotent(create):
         _check_key(key)
         digest = request_digest(request.data)
         for _ in range(ATTEMPTS):
+            recording = False  # from then on, an IntegrityError or a deadlock is the record's
             try:
                 with transaction.atomic():
                     try:
@@ -161,15 +139,20 @@ def idempotent(create):
                     if response.status_code != 201:
                         transaction.set_rollback(True)
                         return response
-                    _remember(request.user, key, digest, response)
-                    return response
-            except _Contended as contended:
-                failure = contended.__cause__
-            except _Answered as answered:
+                    recording = True
+                    record_write()(request.user.pk, key, digest, response)
+                return response  # committed, the record with it
+            except IntegrityError as taken:  # the key is taken: by a committed answer, as a rule
+                if not recording:
+                    raise
                 record = _stored_answer(request.user.pk, key)
                 if record is not None:
                     return _replay(record, digest, request)
-                failure = answered.__cause__
+                failure = taken
+            except OperationalError as contended:
+                if not (recording and is_lock_error(contended, codes=(DEADLOCK,))):
+                    raise
+                failure = contended  # the duplicates waiting for a free key deadlocked; this one lost
         raise failure
 
     return wrapper

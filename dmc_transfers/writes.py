@@ -13,6 +13,7 @@ columns. Tests hold each row to what ``save()`` writes. Everything else
 database takes stacked statements (MySQL/MariaDB; SQLite gets one each): a
 booking's transfer with its history row, a status change's ``UPDATE`` with
 its history row. Each statement's result is still checked, as if sent alone.
+``with_commit`` sends a transaction's last write with its ``COMMIT``.
 """
 import functools
 from collections.abc import Callable
@@ -167,6 +168,18 @@ def together(*steps):
     # queries would otherwise read, and discard, the results still waiting.
     for step, result in zip(steps, results, strict=True):
         step.finish(result)
+
+
+def with_commit(sql, params):
+    """Run ``sql`` as the last write of the caller's transaction: in its ``COMMIT``'s round trip where
+    the backend can (``dmc_transfers.db.base``; its error then leaves ``atomic()``), else at once."""
+    connection = this_connection()
+    send = getattr(connection, "send_with_commit", None)
+    if send is not None:
+        send(sql, params)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def insert(instance):

@@ -13,14 +13,16 @@ commit or roll back, and sends neither.
 
 Stacked statements are also what ``dmc_transfers.writes.together`` sends;
 ``nextset`` moves to the next one's result and raises its error as
-``execute`` would.
+``execute`` would. And a transaction's last write can travel with its
+``COMMIT`` (``send_with_commit``): the server stops at the write's error and
+never commits, so the error is the commit's, and the transaction rolls back.
 """
 from contextlib import contextmanager
 
 from django.db import IntegrityError
 from django.db.backends.mysql import base
 
-BEGIN = "START TRANSACTION"
+BEGIN, COMMIT = "START TRANSACTION", "COMMIT"
 
 
 class CursorWrapper(base.CursorWrapper):
@@ -83,6 +85,24 @@ class CursorWrapper(base.CursorWrapper):
 class DatabaseWrapper(base.DatabaseWrapper):
     stacks_statements = True  # several statements in one round trip (dmc_transfers.writes.together)
     begin_pending = False
+    with_commit = None  # (sql, params) to send in the round trip of the transaction's COMMIT
+
+    def send_with_commit(self, sql, params):
+        """Run ``sql`` as the transaction's last statement, in the round trip of its ``COMMIT``.
+
+        Its error is then raised by the commit (``atomic()``'s exit), which
+        rolls the transaction back; a rollback never sends it. Outside the
+        outermost atomic block (in a savepoint, which could be rolled back on
+        its own, or in no transaction) it runs at once, as does a statement
+        that another sent for the commit since.
+        """
+        if self.in_atomic_block and not self.savepoint_ids:
+            earlier, self.with_commit = self.with_commit, (sql, params)
+            if earlier is None:
+                return
+            sql, params = earlier
+        with self.cursor() as cursor:
+            cursor.execute(sql, params)
 
     def _start_transaction_under_autocommit(self):
         self.begin_pending = True
@@ -96,17 +116,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return CursorWrapper(self.connection.cursor(), self)
 
     def _commit(self):
+        last, self.with_commit = self.with_commit, None
+        if last is not None:
+            sql, params = last
+            with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
+                cursor.execute(f"{sql}; {COMMIT}", params)
+                cursor.nextset()  # to COMMIT's result: its error, if any, is raised here
+            return
         if not self.take_pending_begin():
             return super()._commit()
 
     def _rollback(self):
+        self.with_commit = None
         if not self.take_pending_begin():
             return super()._rollback()
 
     def _set_autocommit(self, autocommit):
-        self.begin_pending = False
+        self.begin_pending, self.with_commit = False, None
         super()._set_autocommit(autocommit)
 
     def _close(self):
-        self.begin_pending = False
+        self.begin_pending, self.with_commit = False, None
         return super()._close()

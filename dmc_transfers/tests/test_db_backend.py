@@ -149,3 +149,83 @@ def test_a_procedure_as_first_statement_opens_the_transaction_too():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP PROCEDURE IF EXISTS add_vehicle_for_test")
+
+
+# --- A last write sent with the COMMIT (send_with_commit) ----------------------------------
+
+
+def add_vehicle(plate):
+    """``INSERT`` a vehicle plated ``plate``, as ``send_with_commit`` takes it."""
+    return (
+        f"INSERT INTO {vehicle_table()} (plate, vehicle_type, capacity, is_active, created_at, updated_at) "
+        "VALUES (%s, 'SEDAN', 4, 1, NOW(), NOW())",
+        [plate],
+    )
+
+
+def plates():
+    return sorted(Vehicle.objects.values_list("plate", flat=True))
+
+
+def test_a_last_write_travels_with_the_commit(round_trips):
+    VehicleFactory(plate="FIRST")  # a connection, warm
+    begun, committed = server_commands("Com_begin", "Com_commit")
+    round_trips.clear()
+    with transaction.atomic():
+        VehicleFactory(plate="SECOND")
+        connection.send_with_commit(*add_vehicle("LAST"))
+        assert seen_elsewhere() == 1  # nothing sent yet but the second's INSERT, uncommitted
+    assert len(round_trips) == 2 and round_trips[1].startswith(b"INSERT") and round_trips[1].endswith(b"; COMMIT")
+    assert server_commands("Com_begin", "Com_commit") == [begun + 1, committed + 1]
+    assert plates() == ["FIRST", "LAST", "SECOND"] and seen_elsewhere() == 3
+
+
+def test_a_transaction_of_a_last_write_alone_is_one_round_trip(round_trips):
+    VehicleFactory(plate="FIRST")  # a connection, warm
+    round_trips.clear()
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("LAST"))
+    assert round_trips == [b"START TRANSACTION; " + round_trips[0].split(b"; ", 1)[1]]
+    assert round_trips[0].endswith(b"; COMMIT") and seen_elsewhere() == 2
+
+
+def test_a_failed_last_write_is_the_commits_error_and_undoes_the_transaction():
+    VehicleFactory(plate="TAKEN")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(*add_vehicle("TAKEN"))  # the plate is unique
+    assert plates() == ["TAKEN"] and seen_elsewhere() == 1
+    assert connection.connection.get_autocommit() and connection.get_autocommit()
+    with transaction.atomic():  # the connection goes on as before
+        connection.send_with_commit(*add_vehicle("NEXT"))
+    assert plates() == ["NEXT", "TAKEN"]
+
+
+def test_a_rolled_back_transaction_never_sends_its_last_write(round_trips):
+    VehicleFactory(plate="FIRST")  # a connection, warm
+    round_trips.clear()
+    with transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(*add_vehicle("NEVER"))
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("NEVER EITHER"))
+        transaction.set_rollback(True)
+    assert not any(b"NEVER" in sent for sent in round_trips)
+    with transaction.atomic():  # nothing left over for the next transaction's commit
+        VehicleFactory(plate="NEXT")
+    assert plates() == ["FIRST", "NEXT"]
+
+
+def test_a_last_write_runs_at_once_in_a_savepoint_or_when_another_follows_it():
+    with transaction.atomic():
+        with transaction.atomic():
+            connection.send_with_commit(*add_vehicle("IN A SAVEPOINT"))
+            assert plates() == ["IN A SAVEPOINT"]
+        connection.send_with_commit(*add_vehicle("EARLIER"))
+        assert plates() == ["IN A SAVEPOINT"]
+        connection.send_with_commit(*add_vehicle("LATER"))
+        assert plates() == ["EARLIER", "IN A SAVEPOINT"]
+    assert plates() == ["EARLIER", "IN A SAVEPOINT", "LATER"]
+    connection.send_with_commit(*add_vehicle("NO TRANSACTION"))  # autocommit
+    assert seen_elsewhere() == 4
