@@ -19,7 +19,7 @@ never commits, so the error is the commit's, and the transaction rolls back.
 """
 from contextlib import contextmanager
 
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.db.backends.mysql import base
 
 BEGIN, COMMIT = "START TRANSACTION", "COMMIT"
@@ -88,15 +88,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
     with_commit = None  # (sql, params) to send in the round trip of the transaction's COMMIT
 
     def send_with_commit(self, sql, params):
-        """Run ``sql`` as the transaction's last statement, in the round trip of its ``COMMIT``.
+        """Run ``sql``, one statement, as the transaction's last, in the round trip of its ``COMMIT``.
 
         Its error is then raised by the commit (``atomic()``'s exit), which
         rolls the transaction back; a rollback never sends it. Outside the
         outermost atomic block (in a savepoint, which could be rolled back on
         its own, or in no transaction) it runs at once, as does a statement
-        that another sent for the commit since.
+        that another sent for the commit since. A test case's transaction,
+        never committed, counts as no transaction.
         """
-        if self.in_atomic_block and not self.savepoint_ids:
+        self.validate_no_broken_transaction()  # as any statement would
+        if self.in_atomic_block and not self.savepoint_ids and not self.atomic_blocks[0]._from_testcase:
             earlier, self.with_commit = self.with_commit, (sql, params)
             if earlier is None:
                 return
@@ -118,13 +120,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit(self):
         last, self.with_commit = self.with_commit, None
         if last is not None:
-            sql, params = last
-            with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
-                cursor.execute(f"{sql}; {COMMIT}", params)
-                cursor.nextset()  # to COMMIT's result: its error, if any, is raised here
+            try:
+                self._send_with_commit(*last)
+            except DatabaseError:
+                raise  # atomic() rolls back
+            except BaseException:
+                # Nothing was sent (arguments that do not encode) or nothing
+                # was read: atomic() rolls back on a DatabaseError only, and
+                # the session, in autocommit, would keep the transaction and
+                # its locks until the next START TRANSACTION committed them.
+                try:
+                    self.rollback()
+                except Exception:
+                    self.close()
+                raise
             return
         if not self.take_pending_begin():
             return super()._commit()
+
+    def _send_with_commit(self, sql, params):
+        with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
+            cursor.execute(f"{sql}; {COMMIT}", params)
+            # To COMMIT's result: its error, if any, is raised here.
+            if cursor.nextset() is None:
+                raise DatabaseError(f"COMMIT's result went missing (not one statement before it?): {sql[:80]}")
 
     def _rollback(self):
         self.with_commit = None

@@ -2,7 +2,8 @@
 import threading
 
 import pytest
-from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db import DatabaseError, IntegrityError, ProgrammingError, connection, transaction
+from django.db.transaction import TransactionManagementError
 
 from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
@@ -174,8 +175,9 @@ def test_a_last_write_travels_with_the_commit(round_trips):
     with transaction.atomic():
         VehicleFactory(plate="SECOND")
         connection.send_with_commit(*add_vehicle("LAST"))
-        assert seen_elsewhere() == 1  # nothing sent yet but the second's INSERT, uncommitted
-    assert len(round_trips) == 2 and round_trips[1].startswith(b"INSERT") and round_trips[1].endswith(b"; COMMIT")
+        assert plates() == ["FIRST", "SECOND"]  # not sent yet
+    assert len(round_trips) == 3  # the second's INSERT, the plates read, the last write with the COMMIT
+    assert round_trips[2].startswith(b"INSERT") and b"'LAST'" in round_trips[2] and round_trips[2].endswith(b"; COMMIT")
     assert server_commands("Com_begin", "Com_commit") == [begun + 1, committed + 1]
     assert plates() == ["FIRST", "LAST", "SECOND"] and seen_elsewhere() == 3
 
@@ -191,10 +193,15 @@ def test_a_transaction_of_a_last_write_alone_is_one_round_trip(round_trips):
 
 def test_a_failed_last_write_is_the_commits_error_and_undoes_the_transaction():
     VehicleFactory(plate="TAKEN")
+    rolled_back = server_commands("Com_rollback")[0]
+    sent = False
     with pytest.raises(IntegrityError), transaction.atomic():
         VehicleFactory(plate="UNDONE")
         connection.send_with_commit(*add_vehicle("TAKEN"))  # the plate is unique
+        sent = True
+    assert sent  # the error came with the commit
     assert plates() == ["TAKEN"] and seen_elsewhere() == 1
+    assert server_commands("Com_rollback") == [rolled_back + 1]
     assert connection.connection.get_autocommit() and connection.get_autocommit()
     with transaction.atomic():  # the connection goes on as before
         connection.send_with_commit(*add_vehicle("NEXT"))
@@ -229,3 +236,53 @@ def test_a_last_write_runs_at_once_in_a_savepoint_or_when_another_follows_it():
     assert plates() == ["EARLIER", "IN A SAVEPOINT", "LATER"]
     connection.send_with_commit(*add_vehicle("NO TRANSACTION"))  # autocommit
     assert seen_elsewhere() == 4
+
+
+def test_a_failed_last_write_alone_is_rolled_back_too(round_trips):
+    VehicleFactory(plate="TAKEN")
+    rolled_back = server_commands("Com_rollback")[0]
+    round_trips.clear()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connection.send_with_commit(*add_vehicle("TAKEN"))
+    [sent] = round_trips  # the ROLLBACK is the driver's own command
+    assert sent.startswith(b"START TRANSACTION; INSERT") and sent.endswith(b"; COMMIT")
+    assert server_commands("Com_rollback") == [rolled_back + 1]
+    assert connection.connection.get_autocommit() and plates() == ["TAKEN"]
+
+
+def test_a_last_write_that_cannot_be_sent_rolls_the_transaction_back():
+    VehicleFactory(plate="FIRST")
+    with pytest.raises(UnicodeEncodeError), transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(*add_vehicle("\ud800"))  # no UTF-8 for a lone surrogate
+    # Left open, the next START TRANSACTION would commit it.
+    with transaction.atomic():
+        VehicleFactory(plate="NEXT")
+    assert plates() == ["FIRST", "NEXT"]
+
+
+def test_a_last_write_is_refused_in_a_transaction_marked_for_rollback():
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic(savepoint=False):
+            VehicleFactory(plate="UNDONE")
+            raise RuntimeError
+        with pytest.raises(TransactionManagementError):
+            connection.send_with_commit(*add_vehicle("NEVER"))
+    assert plates() == []
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_last_write_in_a_test_cases_transaction_runs_at_once():
+    # That transaction is never committed: a write kept for its commit would never run.
+    connection.send_with_commit(*add_vehicle("AT ONCE"))
+    assert plates() == ["AT ONCE"]
+
+
+def test_a_last_write_that_swallows_the_commit_is_an_error_and_undone():
+    sql, params = add_vehicle("COMMENTED")
+    with pytest.raises(DatabaseError, match="COMMIT's result went missing"), transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(f"{sql} -- the COMMIT after this is a comment", params)
+    with transaction.atomic():  # left open, this START TRANSACTION would commit it
+        VehicleFactory(plate="NEXT")
+    assert plates() == ["NEXT"]
