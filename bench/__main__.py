@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.server import UNTHROTTLED
+
 DEFAULT_DATABASE = "mysql://root:@127.0.0.1:3306/dmc_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -31,6 +33,10 @@ def arguments(argv):
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", help="comma-separated scenario names (all)")
+    parser.add_argument("--in-process", type=int, metavar="N",
+                        help="no load: CPU per request of N requests per scenario through the app in this process "
+                             "and of the database server, to compare two versions of the code (bench/inprocess.py); "
+                             "prints a table, writes no results")
     return parser.parse_args(argv)
 
 
@@ -44,6 +50,7 @@ def configure_django(database_url):
         ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
+        **UNTHROTTLED,  # requests in this process too (--in-process)
         # No static files are served here: an empty folder keeps WhiteNoise quiet.
         STATIC_ROOT=tempfile.mkdtemp(prefix="bench-static-"),
     )
@@ -78,13 +85,14 @@ def main(argv=None):
 
     started = time.monotonic()
     Run(args, database_url).execute()
-    if args.out.resolve() == RESULTS:
+    if args.out.resolve() == RESULTS and not args.in_process:
         # The committed results: README's Latest results follow them (never a partial run's --out).
         from bench.report import update_readme
 
         update_readme(README, json.loads((RESULTS / "latest.json").read_text()))
     shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)
-    print(f"Done in {time.monotonic() - started:.0f} s: {args.out / 'latest.md'}", file=sys.stderr)
+    written = "" if args.in_process else f": {args.out / 'latest.md'}"
+    print(f"Done in {time.monotonic() - started:.0f} s{written}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
-from bench import cpu, dataset, floor, plans, report
+from bench import cpu, dataset, floor, inprocess, plans, report
 from bench.load import run_wrk, write_requests
 from bench.scenarios import SCENARIOS, confirm_lines, create_lines, read_lines
 from bench.server import Service
@@ -58,6 +58,11 @@ class Run:
         self.day, self.day_ids = dataset.busy_day()
         log(f"  availability at {self.pickup.isoformat()}: {answer_counts}; busy day {self.day} "
             f"({len(self.day_ids)} transfers)")
+        db = connection.settings_dict
+        self.database_pid = cpu.database_server_pid(db["HOST"], int(db["PORT"] or 3306))
+        if args.in_process:
+            self.cost_per_request(args.in_process)
+            return
 
         log("Plans (ANALYZE)...")
         analysed = plans.analyze(self.pickup, self.grid.vehicle_ids[0], self.day)
@@ -69,8 +74,6 @@ class Run:
         statements = self.count_statements()
 
         load_avg_before = os.getloadavg()
-        db = connection.settings_dict
-        self.database_pid = cpu.database_server_pid(db["HOST"], int(db["PORT"] or 3306))
         with Service(self.database_url, self.work / "gunicorn.log") as service:
             self.service = service
             self.warm_up()
@@ -114,6 +117,14 @@ class Run:
         shutil.rmtree(self.work)  # kept when a run fails: the gunicorn log is in it
 
     # --- steps -----------------------------------------------------------------
+
+    def cost_per_request(self, count):
+        log(f"CPU per request, in-process ({count} requests x {inprocess.ROUNDS} rounds per scenario, medians)...")
+        results = []
+        for scenario in self.scenarios:
+            results.append(inprocess.measure(self, scenario, count, self.database_pid))
+            log(f"  {scenario.name}")
+        print(inprocess.table(results))
 
     def measure_floors(self):
         start, end = window_bounds(self.pickup)

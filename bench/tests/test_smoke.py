@@ -38,21 +38,26 @@ def committed_state():
     return {p.name: p.stat().st_mtime_ns for p in COMMITTED.glob("latest.*")}
 
 
-def test_harness_runs_every_scenario_without_errors(tmp_path):
+def run_harness(*options):
+    """``python -m bench`` on a tiny data set in a database of its own, dropped afterwards."""
     url = smoke_database_url()
     drop_database(url)
-    before = committed_state()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE"))}
     env["BENCH_DATABASE_URL"] = url
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30",
-             "--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path)],
+            [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30", *options],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
         )
     finally:
         drop_database(url)
     assert run.returncode == 0, run.stderr[-3000:]
+    return run
+
+
+def test_harness_runs_every_scenario_without_errors(tmp_path):
+    before = committed_state()
+    run_harness("--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path))
 
     data = json.loads((tmp_path / "latest.json").read_text())
     rows = {(r["scenario"], r["concurrency"]): r for r in data["results"]}
@@ -72,3 +77,15 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown and "| CPU ms/req: workers | database |" in markdown
     assert committed_state() == before  # never over the committed results
+
+
+def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path):
+    before = committed_state()
+    run = run_harness("--in-process", "5", "--out", str(tmp_path))
+    rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()[1:]}
+    assert set(rows) == {s.name for s in SCENARIOS}
+    for name, (app_ms, database_ms, total_ms, times_healthz) in rows.items():
+        assert float(app_ms) > 0 and float(total_ms) >= float(app_ms), name
+        assert database_ms != "-", name  # the test database is local
+    assert float(rows["healthz"][3]) == 1.0
+    assert list(tmp_path.iterdir()) == [] and committed_state() == before
