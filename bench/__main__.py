@@ -22,6 +22,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
+def positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of requests, 1 or more, not {text!r}")
+    return value
+
+
 def arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.md/latest.json (bench/results)")
@@ -33,7 +43,7 @@ def arguments(argv):
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", help="comma-separated scenario names (all)")
-    parser.add_argument("--in-process", type=int, metavar="N",
+    parser.add_argument("--in-process", type=positive, metavar="N",
                         help="no load: CPU per request of N requests per scenario through the app in this process "
                              "and of the database server, to compare two versions of the code (bench/inprocess.py); "
                              "prints a table, writes no results")
@@ -85,13 +95,13 @@ def main(argv=None):
 
     started = time.monotonic()
     Run(args, database_url).execute()
-    if args.out.resolve() == RESULTS and not args.in_process:
+    if args.out.resolve() == RESULTS and args.in_process is None:
         # The committed results: README's Latest results follow them (never a partial run's --out).
         from bench.report import update_readme
 
         update_readme(README, json.loads((RESULTS / "latest.json").read_text()))
     shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)
-    written = "" if args.in_process else f": {args.out / 'latest.md'}"
+    written = "" if args.in_process is not None else f": {args.out / 'latest.md'}"
     print(f"Done in {time.monotonic() - started:.0f} s{written}", file=sys.stderr)
 
 

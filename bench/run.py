@@ -60,8 +60,9 @@ class Run:
             f"({len(self.day_ids)} transfers)")
         db = connection.settings_dict
         self.database_pid = cpu.database_server_pid(db["HOST"], int(db["PORT"] or 3306))
-        if args.in_process:
+        if args.in_process is not None:
             self.cost_per_request(args.in_process)
+            shutil.rmtree(self.work)
             return
 
         log("Plans (ANALYZE)...")
