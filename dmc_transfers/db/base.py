@@ -121,7 +121,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         last, self.with_commit = self.with_commit, None
         if last is not None:
             try:
-                self._send_with_commit(*last)
+                self._commit_with(*last)
             except DatabaseError:
                 raise  # atomic() rolls back
             except BaseException:
@@ -138,7 +138,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self.take_pending_begin():
             return super()._commit()
 
-    def _send_with_commit(self, sql, params):
+    def _commit_with(self, sql, params):
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
             cursor.execute(f"{sql}; {COMMIT}", params)
             # To COMMIT's result: its error, if any, is raised here.
