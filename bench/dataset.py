@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from bench import server_settings
 from bookings import selectors
 from bookings.choices import TransferStatus
 from bookings.clients import create_api_client, rotate_api_key
@@ -224,16 +225,12 @@ def server_info():
     names = (
         "innodb_buffer_pool_size", "innodb_flush_log_at_trx_commit", "innodb_log_file_size", "sync_binlog",
         "log_bin", "max_connections", "thread_handling", "transaction_isolation", "tx_isolation",
-        "optimizer_switch",
+        "optimizer_switch", "query_cache_type", "query_cache_size",
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT VERSION()")
         version = cursor.fetchone()[0]
-        cursor.execute(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN (" + ", ".join(["%s"] * len(names)) + ")", names
-        )
-        variables = dict(cursor.fetchall())
-    return {"version": version, "settings": variables}
+    return {"version": version, "settings": server_settings.global_variables(names)}
 
 
 def fleet_summary():

@@ -58,6 +58,15 @@ def _ms(us):
     return f"{us / 1000:.1f}"
 
 
+def _recommended(db):
+    """The server settings README recommends that the run had (older results have none recorded)."""
+    applied = db.get("recommended")
+    if not applied:
+        return ""
+    settings = ", ".join(f"{name}={value}" for name, value in applied.items())
+    return f" except {settings} (README, Production recommendations)"
+
+
 def markdown(data):
     return "\n".join(["# Benchmark results", "", *summary(data, heading="##"), *_details(data)]) + "\n"
 
@@ -74,7 +83,7 @@ def summary(data, heading):
         f"- Service: gunicorn {svc['worker_class']}, {svc['workers']} workers × {svc['threads']} threads, "
         f"LOG_LEVEL={svc['log_level']}, CONN_MAX_AGE={svc['conn_max_age']}, Django {svc['django']}, "
         f"Python {svc['python']}; wrk, {svc['seconds']} s per row",
-        f"- Database: {db['version']}, server settings at their defaults",
+        f"- Database: {db['version']}, server settings at their defaults{_recommended(db)}",
         f"- Data: {ds['vehicles']} vehicles ({ds['fleet']['active']} active, {ds['fleet']['active_seating_4_plus']} "
         f"seating ≥ 4, {ds['fleet']['active_seating_12_plus']} seating ≥ 12), {ds['transfers']:,} transfers over "
         f"{ds['days']} days (seed {ds['seed']}); availability at {ds['availability_moment']} answers "

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
-from bench import cpu, dataset, floor, inprocess, plans, report
+from bench import cpu, dataset, floor, inprocess, plans, report, server_settings
 from bench.load import run_wrk, write_requests
 from bench.scenarios import SCENARIOS, confirm_lines, create_lines, read_lines
 from bench.server import Service
@@ -52,7 +52,11 @@ class Run:
         self.token = dataset.api_key()
         self.user = get_user_model().objects.get(username=dataset.CLIENT)
         self.grid = dataset.SlotGrid()
+        with server_settings.recommended(log) as self.server_settings:
+            self.measure(seeded_now)
 
+    def measure(self, seeded_now):
+        args = self.args
         log("Choosing the availability moment and the busy day...")
         self.pickup, answer_counts = dataset.availability_params()
         self.day, self.day_ids = dataset.busy_day()
@@ -95,7 +99,7 @@ class Run:
             "run_id": self.run_id,
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": machine(load_avg_before),
-            "database": dataset.server_info(),
+            "database": {**dataset.server_info(), "recommended": self.server_settings},
             "dataset": {
                 "vehicles": args.vehicles, "transfers": args.transfers, "days": args.days, "seed": args.seed,
                 "seeded_this_run": seeded_now,

@@ -14,7 +14,8 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from dmc_transfers.permissions import API_ROLES
-from dmc_transfers.sql import column, fetch_all, model_read, table
+from dmc_transfers.sql import QUERY_CACHE_HINT, column, fetch_all, model_read, table
+
 
 class KeyLookup:
     """One statement: the keys sharing a key prefix, each with its user and that user's API roles.
@@ -29,7 +30,7 @@ class KeyLookup:
         memberships = user_model.groups.through
         self.keys, self.users = model_read(token_model), model_read(user_model)
         self.sql = (
-            f"SELECT {self.keys.columns('k')}, {self.users.columns('u')}, {column(Group, 'name', 'g')} "
+            f"SELECT {QUERY_CACHE_HINT}{self.keys.columns('k')}, {self.users.columns('u')}, {column(Group, 'name', 'g')} "
             f"FROM {table(token_model)} k JOIN {table(user_model)} u "
             f"ON {column(user_model, 'pk', 'u')} = {column(token_model, 'user', 'k')} "
             f"LEFT JOIN {table(memberships)} m ON {column(memberships, 'user', 'm')} = {column(user_model, 'pk', 'u')} "

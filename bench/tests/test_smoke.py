@@ -74,6 +74,11 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
     assert set(data["plans"]) >= {"availability (app, pax 2)", "conflict check (one vehicle)",
                                   "vehicle lock with its conflict check",
                                   "day list (page of 100 with the total)"}
+    # README's recommended server settings were on for the run, where the server has them (not MySQL's).
+    server = data["database"]
+    has_query_cache = "query_cache_type" in server["settings"]
+    assert server["recommended"] == ({"query_cache_type": "DEMAND"} if has_query_cache else {})
+    assert server["settings"].get("query_cache_type", "DEMAND") == "DEMAND"
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown and "| CPU ms/req: workers | database |" in markdown
     assert committed_state() == before  # never over the committed results

@@ -1,15 +1,63 @@
-"""A rotated or revoked key stops working at once, on every endpoint, for a client already using it."""
+"""A rotated or revoked key, a deactivated user or a changed role takes effect at once, on every
+endpoint, for a client already using its key: with MariaDB's query cache off (the server's default)
+and on as README recommends, where the key lookup's answer is kept until a write to its tables commits.
+
+The changes commit, as in production: a change still inside the test's transaction would keep the
+query cache out of the tables it touched, and test nothing of it.
+"""
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
 
 from bookings.models import Transfer
+from bookings.roles import INTEGRATORS
 from bookings.tests.test_api_bad_input import row_counts
 from dmc_transfers.tests.api_fixtures import ConformingClient, assert_problem
 from dmc_transfers.tests.test_api_errors import PROTECTED
 
-pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+def global_value(cursor, name, scope="VARIABLES"):
+    cursor.execute(f"SHOW GLOBAL {scope} LIKE %s", [name])
+    found = cursor.fetchone()
+    return None if found is None else found[1]
+
+
+@pytest.fixture(params=["OFF", "DEMAND"], autouse=True)
+def query_cache(request, django_db_blocker):
+    """The server's ``query_cache_type`` for the test, put back afterwards; ``OFF`` where there is none (MySQL).
+
+    A session takes the global value when it connects: the connection is
+    closed around the test, so the test's starts with this value and the
+    next test's with the server's own.
+    """
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            before = global_value(cursor, "query_cache_type")
+        if before is None:
+            yield "OFF"
+            return
+        set_global("query_cache_type", request.param)
+        try:
+            yield request.param
+        finally:
+            set_global("query_cache_type", before)
+
+
+def set_global(name, value):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET GLOBAL {name} = %s", [value])
+    connection.close()
+
+
+def query_cache_hits():
+    with connection.cursor() as cursor:
+        return int(global_value(cursor, "Qcache_hits", scope="STATUS") or 0)
 
 
 def create_api_client(*args):
@@ -54,3 +102,27 @@ def test_revoked_key_fails_at_once_and_the_data_stays(vehicle, body):
     create_api_client("agency-q", "--revoke")
     assert_locked_out(client, vehicle)
     assert Transfer.objects.filter(created_by__username="agency-q").count() == 1
+
+
+def test_a_deactivated_user_is_locked_out_at_once(vehicle, body):
+    client = client_with(create_api_client("agency-q", "--role", "integrator"))
+    assert client.post("/transfers", body, format="json").status_code == 201
+    get_user_model().objects.filter(username="agency-q").update(is_active=False)
+    assert_locked_out(client, vehicle)
+
+
+def test_a_changed_role_applies_at_once(vehicle):
+    client = client_with(create_api_client("desk-q", "--role", "coordinator"))
+    new_vehicle = {"plate": "PM-0001-QC", "vehicle_type": "VAN", "capacity": 4}
+    assert client.post("/vehicles", new_vehicle, format="json").status_code == 201
+    get_user_model().objects.get(username="desk-q").groups.set([Group.objects.get(name=INTEGRATORS)])
+    assert_problem(client.post("/vehicles", {**new_vehicle, "plate": "PM-0002-QC"}, format="json"), 403,
+                   "permission_denied")
+
+
+def test_the_key_lookup_is_answered_from_the_query_cache_when_it_is_on(query_cache):
+    client = client_with(create_api_client("agency-q", "--role", "integrator"))
+    assert client.get("/transfers").status_code == 200  # the first lookup fills the cache
+    hits = query_cache_hits()
+    assert client.get("/transfers").status_code == 200
+    assert query_cache_hits() - hits == (1 if query_cache == "DEMAND" else 0)
