@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -86,7 +87,15 @@ def create_database(database_url):
     conn.close()
 
 
+def stop_on_signal(signum, frame):
+    """SIGTERM and SIGHUP (a timeout, a closed terminal) end the run as an exception does, so it stops
+    gunicorn and puts the server's settings back (Python skips ``finally`` on an unhandled signal)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None):
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_on_signal)
     args = arguments(argv)
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     create_database(database_url)

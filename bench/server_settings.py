@@ -24,12 +24,15 @@ def global_variables(names):
 def _set(name, value):
     with connection.cursor() as cursor:
         cursor.execute(f"SET GLOBAL {name} = %s", [value])
-    connection.close()  # a session takes the global values when it connects: the next one has this value
 
 
 @contextlib.contextmanager
 def recommended(log):
-    """Apply ``RECOMMENDED`` where the server has it; yields those in effect for the run (name: value)."""
+    """Apply ``RECOMMENDED`` where the server has it; yields those in effect for the run (name: value).
+
+    A session takes the global values when it connects: Django's connection
+    is closed once they are set, so this process's next one has them too.
+    """
     before = global_variables(list(RECOMMENDED))
     replaced = {}  # name: the server's own value, to put back
     try:
@@ -37,13 +40,24 @@ def recommended(log):
             if name not in before:
                 log(f"  the server has no {name}: measured without it")
             elif before[name] != value:
-                replaced[name] = before[name]
                 try:
                     _set(name, value)
                 except DatabaseError as exc:
-                    del replaced[name]
                     log(f"  could not set {name} = {value} ({exc}): measured without it")
+                else:
+                    replaced[name] = before[name]
+        connection.close()
         yield {name: value for name, value in RECOMMENDED.items() if name in replaced or before.get(name) == value}
     finally:
-        for name, value in replaced.items():
+        _put_back(replaced, log)
+
+
+def _put_back(replaced, log):
+    """The server's own values, each on its own, from a fresh session: the run may have ended with a broken one."""
+    connection.close()
+    for name, value in replaced.items():
+        try:
             _set(name, value)
+        except DatabaseError as exc:
+            log(f"  could not put {name} back ({exc}): run SET GLOBAL {name} = '{value}' on the server")
+    connection.close()

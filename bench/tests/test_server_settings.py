@@ -3,6 +3,7 @@ import pytest
 from django.db import connection
 
 from bench import server_settings
+from dmc_transfers.tests.server_globals import server_globals_turn, set_global
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -13,10 +14,15 @@ def query_cache_type():
 
 @pytest.fixture
 def server_default():
-    """The server's own query_cache_type (``None``: it has no query cache, as MySQL), left as it was found."""
-    before = query_cache_type()
-    yield before
-    assert query_cache_type() == before
+    """The server's own query_cache_type (``None``: it has no query cache, as MySQL), which the test must
+    leave as it found it; put back before that is checked, so a failing test fails alone."""
+    with server_globals_turn():
+        before = query_cache_type()
+        yield before
+        after = query_cache_type()
+        if after != before:
+            set_global("query_cache_type", before)
+        assert after == before
 
 
 def session_query_cache_type():

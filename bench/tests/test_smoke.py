@@ -1,6 +1,7 @@
 """A smoke run of the benchmark harness: tiny data, a second per row, results in a temporary folder."""
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -8,8 +9,10 @@ from pathlib import Path
 import environ
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from bench.scenarios import SCENARIOS
+from dmc_transfers.tests.server_globals import server_globals_turn
 
 pytestmark = pytest.mark.integration
 
@@ -38,21 +41,34 @@ def committed_state():
     return {p.name: p.stat().st_mtime_ns for p in COMMITTED.glob("latest.*")}
 
 
-def run_harness(*options):
-    """``python -m bench`` on a tiny data set in a database of its own, dropped afterwards."""
-    url = smoke_database_url()
-    drop_database(url)
+def harness(url, *options):
+    """``python -m bench`` on a tiny data set in ``url``: the arguments and keywords of a subprocess call."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE"))}
     env["BENCH_DATABASE_URL"] = url
+    command = [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30", *options]
+    return command, {"cwd": ROOT, "env": env, "text": True}
+
+
+def run_harness(*options):
+    """The harness run to its end in a database of its own, dropped afterwards."""
+    url = smoke_database_url()
+    drop_database(url)
+    command, keywords = harness(url, *options)
     try:
-        run = subprocess.run(
-            [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30", *options],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-        )
+        with server_globals_turn():  # the run sets the recommended server settings
+            run = subprocess.run(command, capture_output=True, timeout=300, **keywords)
     finally:
         drop_database(url)
     assert run.returncode == 0, run.stderr[-3000:]
     return run
+
+
+def query_cache_type():
+    """The server's global query_cache_type; ``None`` where it has no query cache (MySQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW GLOBAL VARIABLES LIKE 'query_cache_type'")
+        found = cursor.fetchone()
+    return None if found is None else found[1]
 
 
 def test_harness_runs_every_scenario_without_errors(tmp_path):
@@ -94,3 +110,29 @@ def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path):
         assert database_ms != "-", name  # the test database is local
     assert float(rows["healthz"][3]) == 1.0
     assert list(tmp_path.iterdir()) == [] and committed_state() == before
+
+
+@pytest.mark.django_db
+def test_a_terminated_run_stops_and_puts_the_server_settings_back():
+    with server_globals_turn():
+        terminate_a_run_and_check_the_settings()
+
+
+def terminate_a_run_and_check_the_settings():
+    before = query_cache_type()
+    url = smoke_database_url()
+    drop_database(url)
+    command, keywords = harness(url, "--in-process", "10000000", "--only", "detail")
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **keywords)
+    try:
+        for line in run.stderr:  # the settings are on from before the in-process rounds
+            if line.startswith("CPU per request"):
+                break
+        assert query_cache_type() == (None if before is None else "DEMAND")
+        run.send_signal(signal.SIGTERM)
+        _, rest = run.communicate(timeout=60)
+    finally:
+        run.kill()
+        drop_database(url)
+    assert run.returncode == 128 + signal.SIGTERM, rest[-3000:]
+    assert query_cache_type() == before

@@ -5,6 +5,7 @@ and on as README recommends, where the key lookup's answer is kept until a write
 The changes commit, as in production: a change still inside the test's transaction would keep the
 query cache out of the tables it touched, and test nothing of it.
 """
+import threading
 from io import StringIO
 
 import pytest
@@ -17,6 +18,7 @@ from bookings.models import Transfer
 from bookings.roles import INTEGRATORS
 from bookings.tests.test_api_bad_input import row_counts
 from dmc_transfers.tests.api_fixtures import ConformingClient, assert_problem
+from dmc_transfers.tests.server_globals import server_globals_turn, set_global
 from dmc_transfers.tests.test_api_errors import PROTECTED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -32,11 +34,11 @@ def global_value(cursor, name, scope="VARIABLES"):
 def query_cache(request, django_db_blocker):
     """The server's ``query_cache_type`` for the test, put back afterwards; ``OFF`` where there is none (MySQL).
 
-    A session takes the global value when it connects: the connection is
-    closed around the test, so the test's starts with this value and the
-    next test's with the server's own.
+    A session takes the global value when it connects: ``set_global`` closes
+    the connection, so the test's starts with this value and the next test's
+    with the server's own.
     """
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), server_globals_turn():
         with connection.cursor() as cursor:
             before = global_value(cursor, "query_cache_type")
         if before is None:
@@ -47,12 +49,6 @@ def query_cache(request, django_db_blocker):
             yield request.param
         finally:
             set_global("query_cache_type", before)
-
-
-def set_global(name, value):
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET GLOBAL {name} = %s", [value])
-    connection.close()
 
 
 def query_cache_hits():
@@ -102,6 +98,31 @@ def test_revoked_key_fails_at_once_and_the_data_stays(vehicle, body):
     create_api_client("agency-q", "--revoke")
     assert_locked_out(client, vehicle)
     assert Transfer.objects.filter(created_by__username="agency-q").count() == 1
+
+
+def test_a_key_revoked_by_another_process_fails_at_once(vehicle, body):
+    client = client_with(create_api_client("agency-q", "--role", "integrator"))
+    assert client.post("/transfers", body, format="json").status_code == 201
+    in_another_session(create_api_client, "agency-q", "--revoke")  # as manage.py would, on its own connection
+    assert_locked_out(client, vehicle)
+
+
+def in_another_session(work, *args):
+    """``work(*args)`` in a thread of its own: Django gives it a connection, and a server session, of its own."""
+    failures = []
+
+    def run():
+        try:
+            work(*args)
+        except Exception as exc:  # the test's thread reports it
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not failures, failures
 
 
 def test_a_deactivated_user_is_locked_out_at_once(vehicle, body):
