@@ -3,13 +3,13 @@ import pytest
 from django.db import connection
 
 from bench import server_settings
-from dmc_transfers.tests.server_globals import server_globals_turn, set_global
+from dmc_transfers.tests.server_globals import global_value, server_globals_turn, set_global
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def query_cache_type():
-    return server_settings.global_variables(["query_cache_type"]).get("query_cache_type")
+    return global_value("query_cache_type")
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from pathlib import Path
 import environ
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from bench.scenarios import SCENARIOS
-from dmc_transfers.tests.server_globals import server_globals_turn
+from dmc_transfers.tests.server_globals import global_value, server_globals_turn
 
 pytestmark = pytest.mark.integration
 
@@ -63,14 +62,6 @@ def run_harness(*options):
     return run
 
 
-def query_cache_type():
-    """The server's global query_cache_type; ``None`` where it has no query cache (MySQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW GLOBAL VARIABLES LIKE 'query_cache_type'")
-        found = cursor.fetchone()
-    return None if found is None else found[1]
-
-
 def test_harness_runs_every_scenario_without_errors(tmp_path):
     before = committed_state()
     run_harness("--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path))
@@ -119,7 +110,7 @@ def test_a_terminated_run_stops_and_puts_the_server_settings_back():
 
 
 def terminate_a_run_and_check_the_settings():
-    before = query_cache_type()
+    before = global_value("query_cache_type")  # None: no query cache (MySQL)
     url = smoke_database_url()
     drop_database(url)
     command, keywords = harness(url, "--in-process", "10000000", "--only", "detail")
@@ -128,11 +119,11 @@ def terminate_a_run_and_check_the_settings():
         for line in run.stderr:  # the settings are on from before the in-process rounds
             if line.startswith("CPU per request"):
                 break
-        assert query_cache_type() == (None if before is None else "DEMAND")
+        assert global_value("query_cache_type") == (None if before is None else "DEMAND")
         run.send_signal(signal.SIGTERM)
         _, rest = run.communicate(timeout=60)
     finally:
         run.kill()
         drop_database(url)
     assert run.returncode == 128 + signal.SIGTERM, rest[-3000:]
-    assert query_cache_type() == before
+    assert global_value("query_cache_type") == before

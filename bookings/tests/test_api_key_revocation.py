@@ -18,16 +18,10 @@ from bookings.models import Transfer
 from bookings.roles import INTEGRATORS
 from bookings.tests.test_api_bad_input import row_counts
 from dmc_transfers.tests.api_fixtures import ConformingClient, assert_problem
-from dmc_transfers.tests.server_globals import server_globals_turn, set_global
+from dmc_transfers.tests.server_globals import global_value, server_globals_turn, set_global
 from dmc_transfers.tests.test_api_errors import PROTECTED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
-
-
-def global_value(cursor, name, scope="VARIABLES"):
-    cursor.execute(f"SHOW GLOBAL {scope} LIKE %s", [name])
-    found = cursor.fetchone()
-    return None if found is None else found[1]
 
 
 @pytest.fixture(params=["OFF", "DEMAND"], autouse=True)
@@ -39,8 +33,7 @@ def query_cache(request, django_db_blocker):
     with the server's own.
     """
     with django_db_blocker.unblock(), server_globals_turn():
-        with connection.cursor() as cursor:
-            before = global_value(cursor, "query_cache_type")
+        before = global_value("query_cache_type")
         if before is None:
             yield "OFF"
             return
@@ -52,8 +45,7 @@ def query_cache(request, django_db_blocker):
 
 
 def query_cache_hits():
-    with connection.cursor() as cursor:
-        return int(global_value(cursor, "Qcache_hits", scope="STATUS") or 0)
+    return int(global_value("Qcache_hits", scope="STATUS") or 0)
 
 
 def create_api_client(*args):

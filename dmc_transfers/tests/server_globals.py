@@ -32,3 +32,11 @@ def set_global(name, value):
     with connection.cursor() as cursor:
         cursor.execute(f"SET GLOBAL {name} = %s", [value])
     connection.close()
+
+
+def global_value(name, scope="VARIABLES"):
+    """A server global (``SHOW GLOBAL VARIABLES``, or ``STATUS``) by name; ``None`` where the server has none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW GLOBAL {scope} LIKE %s", [name])
+        found = cursor.fetchone()
+    return None if found is None else found[1]
