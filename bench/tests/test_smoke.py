@@ -88,6 +88,7 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
     assert server["settings"].get("query_cache_type", "DEMAND") == "DEMAND"
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown and "| CPU ms/req: workers | database |" in markdown
+    assert ("server settings at their defaults except query_cache_type=DEMAND" in markdown) == has_query_cache
     assert committed_state() == before  # never over the committed results
 
 
