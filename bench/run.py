@@ -54,6 +54,7 @@ class Run:
         self.grid = dataset.SlotGrid()
         with server_settings.recommended(log) as self.server_settings:
             self.measure(seeded_now)
+        shutil.rmtree(self.work)  # kept when a run fails: the gunicorn log is in it
 
     def measure(self, seeded_now):
         args = self.args
@@ -66,7 +67,6 @@ class Run:
         self.database_pid = cpu.database_server_pid(db["HOST"], int(db["PORT"] or 3306))
         if args.in_process is not None:
             self.cost_per_request(args.in_process)
-            shutil.rmtree(self.work)
             return
 
         log("Plans (ANALYZE)...")
@@ -119,7 +119,6 @@ class Run:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "latest.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
         (args.out / "latest.md").write_text(report.markdown(data))
-        shutil.rmtree(self.work)  # kept when a run fails: the gunicorn log is in it
 
     # --- steps -----------------------------------------------------------------
 
