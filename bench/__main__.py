@@ -103,13 +103,15 @@ def main(argv=None):
     from bench.run import Run
 
     started = time.monotonic()
-    Run(args, database_url).execute()
+    try:
+        Run(args, database_url).execute()
+    finally:
+        shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)  # empty: nothing to look into
     if args.out.resolve() == RESULTS and args.in_process is None:
         # The committed results: README's Latest results follow them (never a partial run's --out).
         from bench.report import update_readme
 
         update_readme(README, json.loads((RESULTS / "latest.json").read_text()))
-    shutil.rmtree(os.environ["STATIC_ROOT"], ignore_errors=True)
     written = "" if args.in_process is not None else f": {args.out / 'latest.md'}"
     print(f"Done in {time.monotonic() - started:.0f} s{written}", file=sys.stderr)
 

@@ -105,16 +105,17 @@ def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_terminated_run_stops_and_puts_the_server_settings_back():
+def test_a_terminated_run_stops_and_puts_the_server_settings_back(tmp_path):
     with server_globals_turn():
-        terminate_a_run_and_check_the_settings()
+        terminate_a_run_and_check_the_settings(tmp_path)
 
 
-def terminate_a_run_and_check_the_settings():
+def terminate_a_run_and_check_the_settings(tmp_path):
     before = global_value("query_cache_type")  # None: no query cache (MySQL)
     url = smoke_database_url()
     drop_database(url)
     command, keywords = harness(url, "--in-process", "10000000", "--only", "detail")
+    keywords["env"]["TMPDIR"] = str(tmp_path)  # a stopped run keeps its work folder, as a failed one does
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **keywords)
     try:
         for line in run.stderr:  # the settings are on from before the in-process rounds
@@ -128,3 +129,4 @@ def terminate_a_run_and_check_the_settings():
         drop_database(url)
     assert run.returncode == 128 + signal.SIGTERM, rest[-3000:]
     assert global_value("query_cache_type") == before
+    assert not list(tmp_path.glob("bench-static-*"))  # its empty static folder is gone
