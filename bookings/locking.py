@@ -11,8 +11,8 @@ import functools
 from django.db import connection, transaction
 
 from bookings import selectors
-from bookings.models import Transfer
-from dmc_transfers.sql import MAX_ID, column, fetch_all, for_update, model_read, table
+from bookings.models import Transfer, TransferStatusHistory
+from dmc_transfers.sql import MAX_ID, column, fetch_all, for_update, model_read, table, this_connection
 from fleet.models import Vehicle
 
 
@@ -74,9 +74,9 @@ def _lock_asking_busy(excluding):
     )
 
 
-def _busy_check(vehicle, excluding):
+def _busy_check(vehicle, excluding, around=None):
     """Whether ``vehicle`` (a column) is busy, as a selected column: ``selectors.conflict_condition``."""
-    condition = selectors.conflict_condition(vehicle, alias="c", excluding=excluding)
+    condition = selectors.conflict_condition(vehicle, alias="c", excluding=excluding, around=around)
     return f"EXISTS (SELECT 1 FROM {table(Transfer)} c WHERE {condition})"
 
 
@@ -149,8 +149,80 @@ def lock_transfer(model, transfer_id, vehicle_id=None, *, busy_at=None):
     return transfer
 
 
-def _vehicle_of(model, transfer_id):
-    return model.objects.filter(pk=transfer_id).values_list("vehicle_id", flat=True).first()
+def _vehicle_of(model, transfer_id, owner_id=None):
+    found = model.objects.filter(pk=transfer_id)
+    if owner_id is not None:
+        found = found.filter(created_by_id=owner_id)
+    return found.values_list("vehicle_id", flat=True).first()
+
+
+def lock_visible_transfer(model, transfer_id, owner_id=None, *, asking_busy=False):
+    """Find transfer ``transfer_id`` as ``owner_id`` sees it (``None``: everyone's) and lock it as
+    ``lock_transfer`` does, in one round trip: ``(transfer, its history)``, ``None`` if there is none.
+
+    ``lock_transfer`` needs the transfer's vehicle first, which took a read of
+    its own. Here the lock statement is sent with one that finds the vehicle,
+    ``SELECT (a plain read of the transfer) INTO @variable``: a consistent
+    read, which locks nothing (``SET @variable = (...)`` would lock the
+    transfer, before its vehicle), so the vehicle is still locked first, and
+    the lock statement checks the transfer's vehicle as ``lock_transfer``'s
+    does (``TransferMoved`` if it moved in between). With ``asking_busy`` it
+    asks whether the vehicle is busy at the pickup of the transfer it locked
+    (``is_busy`` then knows). The history comes with the transfer, read (and
+    locked) under the transfer's lock, which every status change, the only
+    writer of history, holds. Where statements cannot be stacked (SQLite),
+    the vehicle is read first and the history is ``None``.
+    """
+    _require_transaction()
+    if not 0 < transfer_id <= MAX_ID:
+        return None
+    connection = this_connection()
+    if not getattr(connection, "stacks_statements", False):
+        vehicle_id = _vehicle_of(model, transfer_id, owner_id)
+        return None if vehicle_id is None else (lock_transfer(model, transfer_id, vehicle_id), None)
+    owned = owner_id is not None
+    busy_params = selectors.conflict_params(None, transfer_id) if asking_busy else []
+    params = [transfer_id, *([owner_id] if owned else []), *busy_params, transfer_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_visible(model, owned, asking_busy), params)
+        cursor.nextset()  # from the vehicle found to the lock statement's rows
+        found = cursor.fetchall()
+    if not found:  # not this user's, no such transfer, or it moved off a vehicle deleted since
+        moved_to = _vehicle_of(model, transfer_id, owner_id)
+        if moved_to is None:
+            return None
+        raise TransferMoved(transfer_id, moved_to)
+    vehicle, rest = _locked_vehicle(found[0])
+    busy, rest = (bool(rest[0]), rest[1:]) if asking_busy else (None, rest)
+    transfers, changes = model_read(model), model_read(TransferStatusHistory)
+    transfer = transfers.instance(rest[: len(transfers.fields)])
+    if transfer.vehicle_id != vehicle.id:
+        raise TransferMoved(transfer_id, transfer.vehicle_id)
+    if asking_busy:
+        vehicle.busy_answers = {(transfer.pickup_time, transfer_id): busy}
+    transfer.vehicle = vehicle
+    width = len(changes.fields)
+    history = [changes.instance(row[-width:]) for row in found if row[-width] is not None]
+    return transfer, history
+
+
+@functools.cache
+def _lock_visible(model, owned, asking_busy):
+    """``lock_visible_transfer``'s statements: the vehicle found; the vehicle, the transfer and its history locked."""
+    history, vehicle, transfer = TransferStatusHistory, column(Vehicle, "id", "v"), column(model, "pk", "t")
+    owner = f" AND {column(model, 'created_by', 'x')} = %s" if owned else ""
+    busy = f", {_busy_check(vehicle, True, around=column(model, 'pickup_time', 't'))}" if asking_busy else ""
+    return (
+        f"SELECT (SELECT {column(model, 'vehicle', 'x')} FROM {table(model)} x "
+        f"WHERE {column(model, 'pk', 'x')} = %s{owner}) INTO {_FOUND_VEHICLE}; "
+        f"SELECT STRAIGHT_JOIN {model_read(Vehicle).columns('v')}{busy}, {model_read(model).columns('t')}, "
+        f"{model_read(history).columns('h')} FROM {table(Vehicle)} v JOIN {table(model)} t ON {transfer} = %s "
+        f"LEFT JOIN {table(history)} h ON {column(history, 'transfer', 'h')} = {transfer} "
+        f"WHERE {vehicle} = {_FOUND_VEHICLE}{for_update()}"
+    )
+
+
+_FOUND_VEHICLE = "@dmc_found_vehicle"  # this session's; every lock_visible_transfer sets it first (NULL: none found)
 
 
 @functools.cache

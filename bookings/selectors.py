@@ -1,4 +1,5 @@
 """Reads: availability and day lists. No side effects."""
+import datetime as dt
 import functools
 
 from django.db import connection
@@ -6,7 +7,7 @@ from django.db.models import Q
 
 from bookings.choices import BUSY_STATUSES, TransferStatus
 from bookings.models import Transfer
-from bookings.rules import window_bounds
+from bookings.rules import conflict_window, window_bounds
 from dmc_transfers.localtime import day_bounds
 from dmc_transfers.sql import column, fetch_all, table
 from fleet.models import Vehicle
@@ -24,11 +25,20 @@ def busy_transfers(*, vehicle_ids=None, at, exclude_transfer_id=None):
 
 
 @functools.cache
-def busy_condition(alias):
-    """``busy_transfers``' rule as SQL on transfers aliased ``alias``; ``busy_params(at)`` fills it."""
+def busy_condition(alias, around=None):
+    """``busy_transfers``' rule as SQL on transfers aliased ``alias``; ``busy_params(at)`` fills it.
+
+    With ``around``, SQL naming the instant (a column of an outer query: the
+    pickup of a transfer a statement locks, not known before it runs), the
+    window is taken around that, on MySQL; ``busy_params_around()`` fills it.
+    """
     pickup = column(Transfer, "pickup_time", alias)
     statuses = ", ".join(["%s"] * len(BUSY_STATUSES))
-    return f"{pickup} > %s AND {pickup} < %s AND {column(Transfer, 'status', alias)} IN ({statuses})"
+    start, end = ("%s", "%s") if around is None else (f"{around} - {_WINDOW}", f"{around} + {_WINDOW}")
+    return f"{pickup} > {start} AND {pickup} < {end} AND {column(Transfer, 'status', alias)} IN ({statuses})"
+
+
+_WINDOW = "INTERVAL %s MICROSECOND"  # a DATETIME stored in UTC moves as the aware instant does
 
 
 def busy_params(at):
@@ -36,18 +46,24 @@ def busy_params(at):
     return [start, end, *BUSY_STATUSES]
 
 
+def busy_params_around():
+    window = conflict_window() // dt.timedelta(microseconds=1)
+    return [window, window, *BUSY_STATUSES]
+
+
 @functools.cache
-def conflict_condition(vehicle, *, alias="t", excluding=False):
+def conflict_condition(vehicle, *, alias="t", excluding=False, around=None):
     """``busy_transfers`` of one vehicle as a ``WHERE`` condition on transfers aliased ``alias``;
     ``vehicle`` is the SQL that names the vehicle (a placeholder, bound first, or a column of an
-    outer query); ``excluding``: but one transfer. ``conflict_params`` fill it. A range on the
-    composite (vehicle, pickup_time, status) index."""
-    sql = f"{column(Transfer, 'vehicle', alias)} = {vehicle} AND {busy_condition(alias)}"
+    outer query); ``excluding``: but one transfer; ``around``: as ``busy_condition``'s.
+    ``conflict_params`` fill it. A range on the composite (vehicle, pickup_time, status) index."""
+    sql = f"{column(Transfer, 'vehicle', alias)} = {vehicle} AND {busy_condition(alias, around)}"
     return f"{sql} AND {column(Transfer, 'pk', alias)} <> %s" if excluding else sql
 
 
 def conflict_params(at, exclude_transfer_id=None):
-    params = busy_params(at)
+    """``conflict_condition``'s parameters; ``at`` ``None``: around its ``around``."""
+    params = busy_params_around() if at is None else busy_params(at)
     return params if exclude_transfer_id is None else [*params, exclude_transfer_id]
 
 

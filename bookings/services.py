@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from bookings import selectors
 from bookings.choices import BUSY_STATUSES, TransferStatus
-from bookings.locking import TransferMoved, in_new_transaction, is_busy, lock_transfer, lock_vehicle, lock_vehicles
+from bookings.locking import (
+    TransferMoved,
+    in_new_transaction,
+    is_busy,
+    lock_transfer,
+    lock_vehicle,
+    lock_vehicles,
+    lock_visible_transfer,
+)
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
@@ -245,23 +253,65 @@ def change_status(*, transfer, target, by, driver_name=None, note=None):
     (``test_lifecycle.test_no_status_comes_back_once_left``), so an unchanged status means an
     unchanged history.
     """
+    note = _checked_change(target, note)
+    # A confirmation asks whether the vehicle is busy at the pickup read
+    # before the lock; if an amendment moved it since, the check asks again.
+    busy_at = transfer.pickup_time if target == TransferStatus.CONFIRMED else None
+
+    def work(vehicle_id):
+        locked = lock_transfer(Transfer, transfer.pk, vehicle_id, busy_at=busy_at)
+        if locked is None:
+            raise NotFound(f"Transfer {transfer.pk} does not exist.")
+        known = attached_history(transfer)
+        if known is not None and transfer.status == locked.status:
+            attach_history(locked, known)
+        return _change_locked(locked, target, by, driver_name, note)
+
+    return in_new_transaction(work, vehicle_id=transfer.vehicle_id)
+
+
+def change_visible_status(transfer_id, *, owner_id, target, by, driver_name=None, note=None):
+    """``change_status`` of transfer ``transfer_id`` where ``owner_id`` sees it (``None``: every
+    transfer, as coordinators do); ``None`` where there is no such transfer to see.
+
+    The API's status change: the transfer is found, locked and read with its
+    history in one round trip (``locking.lock_visible_transfer``), where
+    ``change_status`` starts from a transfer read before.
+    """
+    note = _checked_change(target, note)
+
+    def work(vehicle_id):
+        if vehicle_id is None:
+            found = lock_visible_transfer(
+                Transfer, transfer_id, owner_id, asking_busy=target == TransferStatus.CONFIRMED
+            )
+            if found is None:
+                return None
+            locked, history = found
+            if history is not None:
+                attach_history(locked, history)
+        else:  # it moved to that vehicle after it was found
+            locked = lock_transfer(Transfer, transfer_id, vehicle_id)
+            if locked is None:
+                raise NotFound(f"Transfer {transfer_id} does not exist.")
+        return _change_locked(locked, target, by, driver_name, note)
+
+    return in_new_transaction(work)
+
+
+def _checked_change(target, note):
+    """``note`` cleaned, once ``target`` and it pass the checks that need no transfer."""
     if target not in TransferStatus.values:
         raise Invalid.field("status", f"{target!r} is not one of {', '.join(TransferStatus.values)}.")
     note = clean_text(note)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise Invalid.field("note", f"Ensure this field has no more than {NOTE_MAX_LENGTH} characters.")
-    work = partial(_change_locked, transfer, target, by, driver_name, note)
-    return in_new_transaction(work, vehicle_id=transfer.vehicle_id)
+    return note
 
 
-def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
-    """``change_status``'s work, inside its transaction."""
-    # A confirmation asks whether the vehicle is busy at the pickup read
-    # before the lock; if an amendment moved it since, the check asks again.
-    busy_at = transfer.pickup_time if target == TransferStatus.CONFIRMED else None
-    locked = lock_transfer(Transfer, transfer.pk, vehicle_id, busy_at=busy_at)
-    if locked is None:
-        raise NotFound(f"Transfer {transfer.pk} does not exist.")
+def _change_locked(locked, target, by, driver_name, note):
+    """The status change of the ``locked`` transfer, inside its transaction; its history, when
+    attached, gets the new row."""
     allowed = Transfer.allowed_targets(locked.status)
     if target not in allowed:
         raise Conflict(
@@ -284,8 +334,8 @@ def _change_locked(transfer, target, by, driver_name, note, vehicle_id):
     # Transitions move the status and nothing else (models.py).
     change = _change_row(locked, from_status=from_status, by=by, note=note)
     together(updating(locked, ["status", "driver_name", "updated_at"]), inserting(change))
-    known = attached_history(transfer)
-    if known is not None and transfer.status == from_status:
+    known = attached_history(locked)
+    if known is not None:
         attach_history(locked, [*known, change])
     return locked
 

@@ -1,10 +1,12 @@
+from functools import partial
+
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,7 +27,7 @@ from bookings.idempotency import HEADER as IDEMPOTENCY_HEADER
 from bookings.idempotency import idempotent
 from bookings.models import Transfer
 from bookings.roles import is_coordinator
-from bookings.services import book_transfer, change_status
+from bookings.services import book_transfer, change_visible_status
 from dmc_transfers.locations import created_location
 from dmc_transfers.openapi import problems
 from dmc_transfers.serializer_fields import represent_datetime
@@ -123,20 +125,27 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request, pk=None):
-        # Visible to this user (else 404): change_status locks and re-reads it,
-        # starting from this vehicle_id (re-checked under the lock).
-        transfer = visible(visible_transfer, pk, request.user)
-        serializer = StatusChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        target = serializer.validated_data["status"]
-        if target != TransferStatus.CANCELLED and not is_coordinator(request.user):
-            raise PermissionDenied("Integrators may only cancel their transfers (status CANCELLED).")
-        changed = change_status(
-            transfer=transfer,
-            target=target,
-            by=request.user,
-            driver_name=serializer.validated_data.get("driver_name"),
-            note=serializer.validated_data.get("note"),
+        try:
+            serializer = StatusChangeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            target = serializer.validated_data["status"]
+            if target != TransferStatus.CANCELLED and not is_coordinator(request.user):
+                raise PermissionDenied("Integrators may only cancel their transfers (status CANCELLED).")
+        except APIException:
+            # API.md's order: a transfer this user does not see is a 404 before any of these.
+            visible(visible_transfer, pk, request.user)
+            raise
+        # Found as this user sees it, locked and read in one round trip (else 404).
+        changed = visible(
+            partial(
+                change_visible_status,
+                target=target,
+                by=request.user,
+                driver_name=serializer.validated_data.get("driver_name"),
+                note=serializer.validated_data.get("note"),
+            ),
+            pk,
+            request.user,
         )
         return Response(transfer_representation(changed))
 

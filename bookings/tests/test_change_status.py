@@ -1,11 +1,14 @@
+import datetime as dt
+
 import pytest
 
 from bookings.api.transfer_reads import transfer_detail, transfer_representation, visible_transfer
 from bookings.choices import TransferStatus as S
 from bookings.models import Transfer
-from bookings.services import attached_history, change_status
+from bookings.services import attached_history, change_status, change_visible_status
 from bookings.tests.factories import TransferFactory
 from dmc_transfers.errors import Conflict, Invalid
+from dmc_transfers.sql import MAX_ID
 from notifications.models import Notification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -84,15 +87,32 @@ def test_unknown_status_and_long_note_are_field_errors(coordinator, vehicle, at)
     assert list(exc.value.errors) == ["note"]
 
 
-@pytest.mark.parametrize("minutes,free", [(-120, True), (-119, False), (119, False), (120, True)])
-def test_confirm_rechecks_the_window(coordinator, vehicle, at, confirmed, minutes, free):
-    confirmed(at(minutes))
+def found_and_changed(transfer, **change):
+    """``change_visible_status``, as the API calls it for a coordinator: found by id with its lock."""
+    return change_visible_status(transfer.pk, owner_id=None, **change)
+
+
+def read_and_changed(transfer, **change):
+    return change_status(transfer=transfer, **change)
+
+
+BOTH_WAYS = pytest.mark.parametrize("changed", [read_and_changed, found_and_changed], ids=["read first", "found"])
+WINDOW, TICK = dt.timedelta(minutes=120), dt.timedelta(microseconds=1)
+
+
+@BOTH_WAYS
+@pytest.mark.parametrize(
+    "offset,free", [(-WINDOW, True), (TICK - WINDOW, False), (WINDOW - TICK, False), (WINDOW, True)]
+)
+def test_confirm_rechecks_the_window(changed, coordinator, vehicle, at, confirmed, offset, free):
+    # To the microsecond: the found transfer's window is worked out by the database (INTERVAL).
+    confirmed(at() + offset)
     transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
     if free:
-        change_status(transfer=transfer, target=S.CONFIRMED, by=coordinator)
+        changed(transfer, target=S.CONFIRMED, by=coordinator)
     else:
         with pytest.raises(Conflict) as exc:
-            change_status(transfer=transfer, target=S.CONFIRMED, by=coordinator)
+            changed(transfer, target=S.CONFIRMED, by=coordinator)
         assert exc.value.code == "vehicle_unavailable"
         transfer.refresh_from_db()
         assert transfer.status == S.PENDING
@@ -157,6 +177,25 @@ def test_a_change_answers_with_the_history_it_was_read_with_plus_its_row(coordin
     changed = change_status(transfer=read, target=S.CONFIRMED, by=coordinator, note="ok")
     assert [h.to_status for h in attached_history(changed)] == [S.PENDING, S.CONFIRMED]
     assert transfer_representation(changed) == transfer_detail(transfer.pk)
+
+
+@pytest.mark.parametrize("earlier", [[], [S.CONFIRMED]], ids=["first change", "second change"])
+def test_a_found_transfer_answers_with_the_history_locked_with_it_plus_its_row(coordinator, vehicle, at, earlier):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at())
+    for target in earlier:
+        change_status(transfer=Transfer.objects.get(pk=transfer.pk), target=target, by=coordinator)
+    changed = found_and_changed(transfer, target=S.CANCELLED, by=coordinator)
+    assert [h.to_status for h in attached_history(changed)] == [S.PENDING, *earlier, S.CANCELLED]
+    assert transfer_representation(changed) == transfer_detail(transfer.pk)
+
+
+def test_a_transfer_is_found_only_where_its_owner_looks(integrator, other_integrator, vehicle, at):
+    transfer = TransferFactory(vehicle=vehicle, pickup_time=at(), created_by=other_integrator)
+    for transfer_id in (transfer.pk, transfer.pk + 1000, MAX_ID):  # another's, none, the largest id
+        assert change_visible_status(transfer_id, owner_id=integrator.pk, target=S.CANCELLED, by=integrator) is None
+    assert Transfer.objects.get(pk=transfer.pk).status == S.PENDING
+    mine = change_visible_status(transfer.pk, owner_id=other_integrator.pk, target=S.CANCELLED, by=other_integrator)
+    assert Transfer.objects.get(pk=mine.pk).status == S.CANCELLED
 
 
 def test_a_change_after_another_reads_the_history_back(coordinator, vehicle, at):

@@ -13,7 +13,7 @@ from django.db import OperationalError, connection, transaction
 from bookings.choices import TransferStatus as S
 from bookings.locking import lock_vehicles
 from bookings.models import Transfer
-from bookings.services import amend_transfer, book_transfer, change_status
+from bookings.services import amend_transfer, book_transfer, change_status, change_visible_status
 from bookings.tests.factories import TransferFactory
 from bookings.tests.threads import run_together, wait_until_waiting
 from dmc_transfers.db import LOCK_WAIT_TIMEOUT
@@ -52,17 +52,18 @@ def test_a_keyed_booking_costs_four_round_trips(api, coordinator, body, at, djan
     assert last.startswith("INSERT INTO `bookings_idempotencyrecord`") and last.endswith("; COMMIT")
 
 
-def test_a_confirmation_costs_six_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
+def test_a_confirmation_costs_five_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
     client = api(coordinator)
     warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
     assert confirm(client, warm_up).status_code == 200
-    # The key (with user and roles), the transfer with its history (visible? on which vehicle?),
-    # START TRANSACTION with the vehicle and the transfer locked and the vehicle's busy check, the
-    # UPDATE with its history row, COMMIT, the notice (on commit). The body's history is what was
-    # read plus the new row.
-    with django_assert_num_queries(6):
+    # The key (with user and roles); START TRANSACTION with the transfer's vehicle found, then the
+    # vehicle, the transfer and its history locked and the vehicle's busy check; the UPDATE with its
+    # history row; COMMIT; the notice (on commit). The body's history is what was locked plus the new row.
+    with django_assert_num_queries(5) as sent:
         response = confirm(client, counted)
     assert response.status_code == 200
+    assert sent.captured_queries[1]["sql"].startswith("START TRANSACTION; SELECT (SELECT x.`vehicle_id`")
+    assert [change["to_status"] for change in response.json()["status_history"]] == ["PENDING", "CONFIRMED"]
 
 
 # --- Booking joins its caller's transaction ------------------------------------------------
@@ -148,9 +149,22 @@ def test_a_booking_that_waited_for_the_vehicle_sees_what_its_holder_committed(bo
     assert Transfer.objects.filter(vehicle=vehicle).count() == 1
 
 
-def test_a_confirmation_that_waited_for_the_vehicle_sees_what_its_holder_committed(coordinator, vehicle, at):
+def read_and_changed(transfer, **change):
+    return change_status(transfer=transfer, **change)
+
+
+def found_and_changed(transfer, **change):
+    """As the API changes a status: the transfer found by id, locked and read in one round trip."""
+    return change_visible_status(transfer.pk, owner_id=None, **change)
+
+
+BOTH_WAYS = pytest.mark.parametrize("changed", [read_and_changed, found_and_changed], ids=["read first", "found"])
+
+
+@BOTH_WAYS
+def test_a_confirmation_that_waited_for_the_vehicle_sees_what_its_holder_committed(changed, coordinator, vehicle, at):
     pending = TransferFactory(vehicle=vehicle, pickup_time=at())
-    confirm_it = partial(change_status, transfer=pending, target=S.CONFIRMED, by=coordinator)
+    confirm_it = partial(changed, pending, target=S.CONFIRMED, by=coordinator)
     assert holding_the_vehicle_commits_a_confirmed_transfer(vehicle, at(minutes=30), confirm_it) == "vehicle_unavailable"
     assert Transfer.objects.get(pk=pending.pk).status == S.PENDING
 
@@ -204,8 +218,34 @@ def test_a_confirmation_from_a_stale_read_checks_the_pickup_time_it_was_moved_to
     assert Transfer.objects.get(pk=stale.pk).status == S.PENDING
 
 
+def test_a_transfer_that_moves_between_being_found_and_locked_is_followed_to_its_vehicle(coordinator, at):
+    old, new = VehicleFactory.create_batch(2)
+    pending = TransferFactory(vehicle=old, pickup_time=at())
+    TransferFactory(vehicle=new, pickup_time=at(minutes=30), status=S.CONFIRMED)
+    holding = threading.Event()
+
+    def hold_and_move():
+        with transaction.atomic():
+            lock_vehicles([old.id, new.id])
+            holding.set()
+            wait_until_waiting("%= @dmc_found_vehicle FOR UPDATE")  # found on the old vehicle, waiting for it
+            Transfer.objects.filter(pk=pending.pk).update(vehicle=new)
+
+    def confirm_it():
+        holding.wait(10)
+        try:
+            return found_and_changed(pending, target=S.CONFIRMED, by=coordinator).status
+        except Conflict as refused:
+            return refused.code
+
+    # Free on the old vehicle, busy on the new one.
+    assert run_together([hold_and_move, confirm_it]) == [None, "vehicle_unavailable"]
+    assert Transfer.objects.get(pk=pending.pk).status == S.PENDING
+
+
+@BOTH_WAYS
 @pytest.mark.parametrize("target", [S.CONFIRMED, S.CANCELLED])
-def test_a_status_change_locks_the_vehicle_before_the_transfer(coordinator, vehicle, at, target):
+def test_a_status_change_locks_the_vehicle_before_the_transfer(changed, coordinator, vehicle, at, target):
     """One statement locks both; while it waits for a transfer another transaction holds, it already
     holds the vehicle, as locking in order means."""
     pending = TransferFactory(vehicle=vehicle, pickup_time=at())
@@ -219,7 +259,7 @@ def test_a_status_change_locks_the_vehicle_before_the_transfer(coordinator, vehi
 
     def change():
         holding.wait(10)
-        return change_status(transfer=pending, target=target, by=coordinator).status
+        return changed(pending, target=target, by=coordinator).status
 
     def probe_the_vehicle():
         holding.wait(10)
