@@ -172,6 +172,12 @@ def lock_visible_transfer(model, transfer_id, owner_id=None, *, asking_busy=Fals
     locked) under the transfer's lock, which every status change, the only
     writer of history, holds. Where statements cannot be stacked (SQLite),
     the vehicle is read first and the history is ``None``.
+
+    Only under READ COMMITTED (settings; a test holds the connection to it):
+    the busy check is a plain read, and under REPEATABLE READ the first
+    statement's read would fix the transaction's snapshot before the wait
+    for the vehicle, so a transfer its holder confirmed meanwhile would go
+    unseen. Under READ COMMITTED each statement reads what has committed.
     """
     _require_transaction()
     if not 0 < transfer_id <= MAX_ID:
@@ -179,9 +185,10 @@ def lock_visible_transfer(model, transfer_id, owner_id=None, *, asking_busy=Fals
     connection = this_connection()
     if not getattr(connection, "stacks_statements", False):
         vehicle_id = _vehicle_of(model, transfer_id, owner_id)
-        return None if vehicle_id is None else (lock_transfer(model, transfer_id, vehicle_id), None)
+        locked = None if vehicle_id is None else lock_transfer(model, transfer_id, vehicle_id)
+        return None if locked is None else (locked, None)
     owned = owner_id is not None
-    busy_params = selectors.conflict_params(None, transfer_id) if asking_busy else []
+    busy_params = [*selectors.busy_params_around(), transfer_id] if asking_busy else []
     params = [transfer_id, *([owner_id] if owned else []), *busy_params, transfer_id]
     with connection.cursor() as cursor:
         cursor.execute(_lock_visible(model, owned, asking_busy), params)

@@ -56,14 +56,14 @@ def conflict_condition(vehicle, *, alias="t", excluding=False, around=None):
     """``busy_transfers`` of one vehicle as a ``WHERE`` condition on transfers aliased ``alias``;
     ``vehicle`` is the SQL that names the vehicle (a placeholder, bound first, or a column of an
     outer query); ``excluding``: but one transfer; ``around``: as ``busy_condition``'s.
-    ``conflict_params`` fill it. A range on the composite (vehicle, pickup_time, status) index."""
+    ``conflict_params`` fill it (with ``around``, ``busy_params_around()`` and the excluded id).
+    A range on the composite (vehicle, pickup_time, status) index."""
     sql = f"{column(Transfer, 'vehicle', alias)} = {vehicle} AND {busy_condition(alias, around)}"
     return f"{sql} AND {column(Transfer, 'pk', alias)} <> %s" if excluding else sql
 
 
 def conflict_params(at, exclude_transfer_id=None):
-    """``conflict_condition``'s parameters; ``at`` ``None``: around its ``around``."""
-    params = busy_params_around() if at is None else busy_params(at)
+    params = busy_params(at)
     return params if exclude_transfer_id is None else [*params, exclude_transfer_id]
 
 

@@ -74,6 +74,7 @@ def test_unauthenticated_comes_before_not_found(api):
 def test_not_found_comes_before_a_bad_body(integrator_api, other_integrator):
     theirs = TransferFactory(created_by=other_integrator)
     assert_problem(patch(integrator_api, theirs.pk, {"status": "DONE"}), 404, "not_found")
+    assert_problem(patch(integrator_api, theirs.pk, {"status": "CONFIRMED"}), 404, "not_found")  # not a 403
     assert_problem(patch(integrator_api, 999999, {}), 404, "not_found")
     assert Transfer.objects.get(pk=theirs.pk).status == "PENDING"
 

@@ -218,6 +218,14 @@ def test_a_confirmation_from_a_stale_read_checks_the_pickup_time_it_was_moved_to
     assert Transfer.objects.get(pk=stale.pk).status == S.PENDING
 
 
+def test_transactions_read_committed_data_as_the_busy_checks_need():
+    # locking.lock_visible_transfer: under REPEATABLE READ, the read before its lock would fix the
+    # snapshot its busy check reads, and a transfer confirmed while it waited would go unseen.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@SESSION.tx_isolation")
+        assert cursor.fetchone()[0] == "READ-COMMITTED"
+
+
 def test_a_transfer_that_moves_between_being_found_and_locked_is_followed_to_its_vehicle(coordinator, at):
     old, new = VehicleFactory.create_batch(2)
     pending = TransferFactory(vehicle=old, pickup_time=at())
