@@ -6,7 +6,6 @@ They raise domain errors (``dmc_transfers.errors``), never HTTP ones.
 import datetime as dt
 from contextlib import nullcontext
 from functools import partial
-from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,7 +27,7 @@ from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound
 from dmc_transfers.localtime import to_local
 from dmc_transfers.text import clean_text
-from dmc_transfers.writes import inserting, together, updating
+from dmc_transfers.writes import inserting, together, together_with_commit, updating
 
 NOTE_MAX_LENGTH = 500
 DRIVER_NAME_MAX_LENGTH = 120
@@ -228,7 +227,13 @@ def attach_history(transfer, changes):
     the relation's queryset, a twentieth of a confirmation's CPU (README,
     Performance), for readers that the API does not have.
     """
-    transfer._attached_history = sorted(changes, key=attrgetter(*TransferStatusHistory._meta.ordering))
+    transfer._attached_history = sorted(changes, key=_in_history_order)
+
+
+def _in_history_order(change):
+    # The history's ordering (changed_at, id); a row whose id is still to come (sent with its
+    # COMMIT, together_with_commit) is the newest, and its id the largest.
+    return change.changed_at, change.pk is None, change.pk
 
 
 def attached_history(transfer):
@@ -333,7 +338,8 @@ def _change_locked(locked, target, by, driver_name, note):
     locked.transition_method(target)()
     # Transitions move the status and nothing else (models.py).
     change = _change_row(locked, from_status=from_status, by=by, note=note)
-    together(updating(locked, ["status", "driver_name", "updated_at"]), inserting(change))
+    # The transfer is locked: its UPDATE matches it (together_with_commit).
+    together_with_commit(updating(locked, ["status", "driver_name", "updated_at"]), inserting(change))
     known = attached_history(locked)
     if known is not None:
         attach_history(locked, [*known, change])

@@ -13,7 +13,8 @@ columns. Tests hold each row to what ``save()`` writes. Everything else
 database takes stacked statements (MySQL/MariaDB; SQLite gets one each): a
 booking's transfer with its history row, a status change's ``UPDATE`` with
 its history row. Each statement's result is still checked, as if sent alone.
-``with_commit`` sends a transaction's last write with its ``COMMIT``.
+``with_commit`` sends a transaction's last write with its ``COMMIT``, and
+``together_with_commit`` several.
 """
 import functools
 from collections.abc import Callable
@@ -168,6 +169,32 @@ def together(*steps):
     # queries would otherwise read, and discard, the results still waiting.
     for step, result in zip(steps, results, strict=True):
         step.finish(result)
+
+
+def together_with_commit(*steps):
+    """``together``, as the last writes of the caller's transaction: in its ``COMMIT``'s round trip
+    where the backend can (as ``with_commit``), for rows the caller holds locked.
+
+    Each step's result is then checked once the transaction has committed,
+    too late to undo it: an ``UPDATE`` of a row locked since it was read
+    matches it. And a ``post_save`` receiver would only run after the
+    commit, where ``save()`` runs it inside the transaction: with one
+    connected for a step's model, the steps run at once (``together``).
+    """
+    connection = this_connection()
+    send = getattr(connection, "send_with_commit", None)
+    models = {type(step.instance) for step in steps}
+    if send is None or not connection.in_atomic_block or any(signals.post_save.has_listeners(m) for m in models):
+        together(*steps)
+        return
+    statements = [step.prepare(connection, True) for step in steps]
+
+    def finish(results):
+        for step, result in zip(steps, results, strict=True):
+            step.finish(Result(*result))
+
+    sql, params = "; ".join(sql for sql, _ in statements), [value for _, values in statements for value in values]
+    send(sql, params, statements=len(steps), then=finish)
 
 
 def with_commit(sql, params):

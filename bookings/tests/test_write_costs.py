@@ -52,18 +52,20 @@ def test_a_keyed_booking_costs_four_round_trips(api, coordinator, body, at, djan
     assert last.startswith("INSERT INTO `bookings_idempotencyrecord`") and last.endswith("; COMMIT")
 
 
-def test_a_confirmation_costs_five_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
+def test_a_confirmation_costs_four_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
     client = api(coordinator)
     warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
     assert confirm(client, warm_up).status_code == 200
     # The key (with user and roles); START TRANSACTION with the transfer's vehicle found, then the
     # vehicle, the transfer and its history locked and the vehicle's busy check; the UPDATE with its
-    # history row; COMMIT; the notice (on commit). The body's history is what was locked plus the new row.
-    with django_assert_num_queries(5) as sent:
+    # history row and COMMIT; the notice (on commit). The body's history is what was locked plus the new row.
+    with django_assert_num_queries(4) as sent:
         response = confirm(client, counted)
     assert response.status_code == 200
     assert sent.captured_queries[1]["sql"].startswith("START TRANSACTION; SELECT (SELECT x.`vehicle_id`")
+    assert sent.captured_queries[2]["sql"].startswith("UPDATE") and sent.captured_queries[2]["sql"].endswith("COMMIT")
     assert [change["to_status"] for change in response.json()["status_history"]] == ["PENDING", "CONFIRMED"]
+    assert response.json() == client.get(f"/transfers/{counted.pk}").json()
 
 
 # --- Booking joins its caller's transaction ------------------------------------------------

@@ -14,8 +14,9 @@ commit or roll back, and sends neither.
 Stacked statements are also what ``dmc_transfers.writes.together`` sends;
 ``nextset`` moves to the next one's result and raises its error as
 ``execute`` would. And a transaction's last write can travel with its
-``COMMIT`` (``send_with_commit``): the server stops at the write's error and
-never commits, so the error is the commit's, and the transaction rolls back.
+``COMMIT`` (``send_with_commit``, several stacked too): the server stops at the
+write's error and never commits, so the error is the commit's, and the
+transaction rolls back.
 """
 from contextlib import contextmanager
 
@@ -85,26 +86,33 @@ class CursorWrapper(base.CursorWrapper):
 class DatabaseWrapper(base.DatabaseWrapper):
     stacks_statements = True  # several statements in one round trip (dmc_transfers.writes.together)
     begin_pending = False
-    with_commit = None  # (sql, params) to send in the round trip of the transaction's COMMIT
+    with_commit = None  # send_with_commit's arguments, to send in the round trip of the transaction's COMMIT
 
-    def send_with_commit(self, sql, params):
-        """Run ``sql``, one statement, as the transaction's last, in the round trip of its ``COMMIT``.
+    def send_with_commit(self, sql, params, *, statements=1, then=None):
+        """Run ``sql``, one statement (or ``statements`` stacked), as the transaction's last, in the
+        round trip of its ``COMMIT``; ``then(results)`` gets each statement's ``(rowcount, lastrowid)``
+        once they ran, and must not fail: the transaction may have committed by then.
 
-        Its error is then raised by the commit (``atomic()``'s exit), which
-        rolls the transaction back; a rollback never sends it. Outside the
+        Their error is then raised by the commit (``atomic()``'s exit), which
+        rolls the transaction back; a rollback never sends them. Outside the
         outermost atomic block (in a savepoint, which could be rolled back on
-        its own, or in no transaction) it runs at once, as does a statement
+        its own, or in no transaction) they run at once, as do statements
         that another sent for the commit since. A test case's transaction,
         never committed, counts as no transaction.
         """
         self.validate_no_broken_transaction()  # as any statement would
+        sending = (sql, params, statements, then)
         if self.in_atomic_block and not self.savepoint_ids and not self.atomic_blocks[0]._from_testcase:
-            earlier, self.with_commit = self.with_commit, (sql, params)
+            earlier, self.with_commit = self.with_commit, sending
             if earlier is None:
                 return
-            sql, params = earlier
+            sending = earlier
+        sql, params, statements, then = sending
         with self.cursor() as cursor:
             cursor.execute(sql, params)
+            results = _results(cursor, statements)
+        if then is not None:
+            then(results)
 
     def _start_transaction_under_autocommit(self):
         self.begin_pending = True
@@ -120,8 +128,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit(self):
         last, self.with_commit = self.with_commit, None
         if last is not None:
+            sql, params, statements, then = last
             try:
-                self._commit_with(*last)
+                results = self._commit_with(sql, params, statements)
             except DatabaseError:
                 raise  # atomic() rolls back
             except BaseException:
@@ -134,16 +143,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 except Exception:
                     self.close()
                 raise
+            if then is not None:
+                then(results)
             return
         if not self.take_pending_begin():
             return super()._commit()
 
-    def _commit_with(self, sql, params):
+    def _commit_with(self, sql, params, statements):
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
             cursor.execute(f"{sql}; {COMMIT}", params)
+            results = _results(cursor, statements)
             # To COMMIT's result: its error, if any, is raised here.
             if cursor.nextset() is None:
-                raise DatabaseError(f"COMMIT's result went missing (not one statement before it?): {sql[:80]}")
+                raise DatabaseError(
+                    f"COMMIT's result went missing (not {statements} statement(s) before it?): {sql[:80]}"
+                )
+        return results
 
     def _rollback(self):
         self.with_commit = None
@@ -157,3 +172,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _close(self):
         self.begin_pending, self.with_commit = False, None
         return super()._close()
+
+
+def _results(cursor, statements):
+    """``(rowcount, lastrowid)`` of each of the ``statements`` stacked statements the cursor has just sent."""
+    results = [(cursor.rowcount, cursor.lastrowid)]
+    for _ in range(statements - 1):
+        # To the next statement's result; its error, if any, is raised here.
+        if not cursor.nextset():
+            raise DatabaseError("A stacked statement's result went missing (fewer statements than said?).")
+        results.append((cursor.rowcount, cursor.lastrowid))
+    return results

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.choices import TransferStatus
 from bookings.models import Transfer, TransferStatusHistory
 from bookings.tests.factories import TransferFactory
-from dmc_transfers.writes import insert, inserting, together, update, updating
+from dmc_transfers.writes import insert, inserting, together, together_with_commit, update, updating
 from fleet.tests.factories import VehicleFactory
 from notifications.models import Notification
 
@@ -203,3 +203,61 @@ def test_outside_a_transaction_writes_go_one_at_a_time(round_trips):
     round_trips.clear()
     together(updating(transfer, ["driver_name"]), inserting(change))
     assert [sql.split()[0] for sql in round_trips] == [b"UPDATE", b"INSERT"]
+
+
+# --- Writes with the COMMIT ----------------------------------------------------------------
+
+
+def confirmed_with_history():
+    transfer = TransferFactory(passenger_name="Ada")
+    transfer.driver_name = "Joan"
+    change = TransferStatusHistory(transfer=transfer, from_status="PENDING", to_status="CONFIRMED", changed_by="ada")
+    return transfer, change
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_together_with_the_commit_are_its_round_trip_and_finished_once_it_committed(round_trips):
+    transfer, change = confirmed_with_history()
+    round_trips.clear()
+    with transaction.atomic():
+        together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+        assert not round_trips and change.pk is None  # not sent yet
+    [sent] = round_trips
+    assert sent.startswith(b"START TRANSACTION; UPDATE") and sent.endswith(b"; COMMIT") and b"; INSERT" in sent
+    assert change.pk == TransferStatusHistory.objects.get(to_status="CONFIRMED").pk and not change._state.adding
+    assert Transfer.objects.get(pk=transfer.pk).driver_name == "Joan"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_write_with_the_commit_undoes_the_transaction_and_finishes_nothing():
+    transfer, change = confirmed_with_history()
+    change.to_status = None  # NOT NULL: the second statement fails, after the UPDATE ran
+    with pytest.raises(IntegrityError), transaction.atomic():
+        together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+    assert change.pk is None and Transfer.objects.get(pk=transfer.pk).driver_name is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_post_save_receiver_writes_go_at_once_inside_the_transaction(round_trips):
+    # save() runs post_save inside the transaction: after the COMMIT would be too late.
+    transfer, change = confirmed_with_history()
+    heard = []
+
+    def post(sender, instance, **kwargs):
+        heard.append((sender, transaction.get_connection().in_atomic_block))
+
+    signals.post_save.connect(post, sender=TransferStatusHistory)
+    try:
+        with transaction.atomic():
+            round_trips.clear()
+            together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+            assert len(round_trips) == 1 and not round_trips[0].endswith(b"COMMIT")
+    finally:
+        signals.post_save.disconnect(post, sender=TransferStatusHistory)
+    assert heard == [(TransferStatusHistory, True)]
+
+
+def test_writes_with_the_commit_in_a_test_cases_transaction_go_at_once():
+    transfer, change = confirmed_with_history()
+    together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+    assert change.pk == TransferStatusHistory.objects.get(to_status="CONFIRMED").pk
