@@ -18,12 +18,14 @@ Stacked statements are also what ``dmc_transfers.writes.together`` sends;
 write's error and never commits, so the error is the commit's, and the
 transaction rolls back.
 """
+import logging
 from contextlib import contextmanager
 
 from django.db import DatabaseError, IntegrityError
 from django.db.backends.mysql import base
 
 BEGIN, COMMIT = "START TRANSACTION", "COMMIT"
+logger = logging.getLogger(__name__)
 
 
 class CursorWrapper(base.CursorWrapper):
@@ -91,7 +93,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def send_with_commit(self, sql, params, *, statements=1, then=None):
         """Run ``sql``, one statement (or ``statements`` stacked), as the transaction's last, in the
         round trip of its ``COMMIT``; ``then(results)`` gets each statement's ``(rowcount, lastrowid)``
-        once they ran, and must not fail: the transaction may have committed by then.
+        once they ran; sent with the COMMIT, its failure is logged, not raised: the transaction stands.
 
         Their error is then raised by the commit (``atomic()``'s exit), which
         rolls the transaction back; a rollback never sends them. Outside the
@@ -144,7 +146,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     self.close()
                 raise
             if then is not None:
-                then(results)
+                try:
+                    then(results)
+                except Exception:
+                    # Committed already: raised from commit(), this would pass for a failed commit
+                    # (atomic() would drop the on-commit hooks, or leave them to the next commit).
+                    logger.exception("After a COMMIT that succeeded, the writes' follow-up failed")
             return
         if not self.take_pending_begin():
             return super()._commit()

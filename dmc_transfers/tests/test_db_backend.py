@@ -286,3 +286,19 @@ def test_a_last_write_that_swallows_the_commit_is_an_error_and_undone():
     with transaction.atomic():  # left open, this START TRANSACTION would commit it
         VehicleFactory(plate="NEXT")
     assert plates() == ["NEXT"]
+
+
+def test_a_follow_up_that_fails_after_the_commit_is_logged_and_the_commit_stands(caplog):
+    ran = []
+
+    def fail(results):
+        raise DatabaseError("a check that failed too late")
+
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("LAST"), then=fail)
+        transaction.on_commit(lambda: ran.append("hook"))
+    assert ran == ["hook"] and plates() == ["LAST"] and seen_elsewhere() == 1
+    assert "follow-up failed" in caplog.text
+    with transaction.atomic():  # nothing left over for the next transaction's commit
+        VehicleFactory(plate="NEXT")
+    assert ran == ["hook"]
