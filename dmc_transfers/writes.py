@@ -159,12 +159,8 @@ def together(*steps):
                 step.finish(Result.of(cursor))
             return
         cursor.execute("; ".join(sql for sql, _ in statements), [value for _, values in statements for value in values])
-        results = [Result.of(cursor)]
-        for _ in steps[1:]:
-            # To the next statement's result; its error, if any, is raised here.
-            if not cursor.nextset():
-                raise DatabaseError("A stacked statement's result went missing (read by another query?).")
-            results.append(Result.of(cursor))
+        # Each statement's result in turn; its error, if any, is raised there.
+        results = [Result(*result) for result in connection.stacked_results(cursor, len(steps))]
     # Every result read before any step finishes: a post_save receiver that
     # queries would otherwise read, and discard, the results still waiting.
     for step, result in zip(steps, results, strict=True):

@@ -112,7 +112,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         sql, params, statements, then = sending
         with self.cursor() as cursor:
             cursor.execute(sql, params)
-            results = _results(cursor, statements)
+            results = self.stacked_results(cursor, statements)
         if then is not None:
             then(results)
 
@@ -159,7 +159,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit_with(self, sql, params, statements):
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
             cursor.execute(f"{sql}; {COMMIT}", params)
-            results = _results(cursor, statements)
+            results = self.stacked_results(cursor, statements)
             # To COMMIT's result: its error, if any, is raised here.
             if cursor.nextset() is None:
                 raise DatabaseError(
@@ -180,13 +180,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.begin_pending, self.with_commit = False, None
         return super()._close()
 
-
-def _results(cursor, statements):
-    """``(rowcount, lastrowid)`` of each of the ``statements`` stacked statements the cursor has just sent."""
-    results = [(cursor.rowcount, cursor.lastrowid)]
-    for _ in range(statements - 1):
-        # To the next statement's result; its error, if any, is raised here.
-        if not cursor.nextset():
-            raise DatabaseError("A stacked statement's result went missing (fewer statements than said?).")
-        results.append((cursor.rowcount, cursor.lastrowid))
-    return results
+    @staticmethod
+    def stacked_results(cursor, statements):
+        """``(rowcount, lastrowid)`` of each of the ``statements`` stacked statements the cursor has just sent."""
+        results = [(cursor.rowcount, cursor.lastrowid)]
+        for _ in range(statements - 1):
+            # To the next statement's result; its error, if any, is raised here.
+            if not cursor.nextset():
+                raise DatabaseError("A stacked statement's result went missing (fewer sent? read by another query?).")
+            results.append((cursor.rowcount, cursor.lastrowid))
+        return results
