@@ -52,9 +52,13 @@ class Run:
         self.token = dataset.api_key()
         self.user = get_user_model().objects.get(username=dataset.CLIENT)
         self.grid = dataset.SlotGrid()
-        with server_settings.recommended(log) as self.server_settings:
-            self.measure(seeded_now)
-        shutil.rmtree(self.work)  # kept when a run fails: the gunicorn log is in it
+        try:
+            with server_settings.recommended(log) as self.server_settings:
+                self.measure(seeded_now)
+        except BaseException:
+            log(f"The run's work folder is kept, gunicorn's log in it: {self.work}")
+            raise
+        shutil.rmtree(self.work)
 
     def measure(self, seeded_now):
         args = self.args

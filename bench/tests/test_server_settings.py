@@ -1,4 +1,8 @@
 """The server settings README recommends apply for a run only, and only where the server has them."""
+import json
+import os
+import subprocess
+
 import pytest
 from django.db import connection
 
@@ -13,9 +17,11 @@ def query_cache_type():
 
 
 @pytest.fixture
-def server_default():
+def server_default(tmp_path, monkeypatch):
     """The server's own query_cache_type (``None``: it has no query cache, as MySQL), which the test must
-    leave as it found it; put back before that is checked, so a failing test fails alone."""
+    leave as it found it; put back before that is checked, so a failing test fails alone. Runs note what
+    they replaced under ``tmp_path``."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     with server_globals_turn():
         before = query_cache_type()
         yield before
@@ -39,8 +45,46 @@ def test_the_recommended_settings_apply_to_new_sessions_during_the_run_only(serv
             return
         assert applied == {"query_cache_type": "DEMAND"}
         assert query_cache_type() == "DEMAND" and session_query_cache_type() == "DEMAND"
+        # Noted for the next run, should this one be killed.
+        assert json.loads(server_settings.put_back_note().read_text()) == {"query_cache_type": server_default}
     assert messages == []
     assert session_query_cache_type() == server_default
+    assert not server_settings.put_back_note().exists()
+
+
+def leave_note(settings, *, pid=None):
+    """The note a run left of the ``settings`` it replaced; by default a run that has ended."""
+    if pid is None:
+        ended = subprocess.Popen(["true"])
+        ended.wait()
+        pid = ended.pid
+    note = server_settings.put_back_note(pid)
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(json.dumps(settings))
+    return note
+
+
+def test_what_a_killed_run_replaced_is_put_back_first(server_default):
+    if server_default is None:
+        return  # MySQL: nothing a run could have replaced
+    note = leave_note({"query_cache_type": server_default})
+    set_global("query_cache_type", "DEMAND")  # as the killed run left it
+    messages = []
+    with server_settings.recommended(messages.append) as applied:
+        assert applied == {"query_cache_type": "DEMAND"}
+        assert not note.exists()
+        assert json.loads(server_settings.put_back_note().read_text()) == {"query_cache_type": server_default}
+    assert messages == [f"  putting back query_cache_type = {server_default}, left replaced by a run that was killed"]
+    assert query_cache_type() == server_default and not server_settings.put_back_note().exists()
+
+
+def test_the_note_of_a_run_still_going_is_left_to_it(server_default):
+    going = leave_note({"query_cache_type": "ON"}, pid=os.getppid())
+    messages = []
+    with server_settings.recommended(messages.append):
+        pass
+    assert "putting back" not in " ".join(messages) and query_cache_type() == server_default
+    assert json.loads(going.read_text()) == {"query_cache_type": "ON"}
 
 
 def test_the_server_own_values_come_back_when_the_run_fails(server_default):
@@ -57,3 +101,15 @@ def test_a_setting_the_server_lacks_or_refuses_is_said_and_left_alone(server_def
     expected = ("  the server has no query_cache_type" if server_default is None
                 else "  could not set query_cache_type = SOMETIMES (")
     assert len(messages) == 2 and messages[1].startswith(expected)
+    assert not server_settings.put_back_note().exists()  # nothing replaced, nothing to put back
+
+
+def test_what_cannot_be_put_back_stays_noted_for_the_next_run(server_default):
+    note = leave_note({"query_cache_type": "SOMETIMES"})  # a value the server refuses
+    messages = []
+    with server_settings.recommended(messages.append):
+        pass
+    assert messages[0] == "  putting back query_cache_type = SOMETIMES, left replaced by a run that was killed"
+    assert messages[1].startswith("  could not put query_cache_type back (")
+    assert json.loads(note.read_text()) == {"query_cache_type": "SOMETIMES"}
+    assert query_cache_type() == server_default

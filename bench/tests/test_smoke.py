@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from bench.scenarios import SCENARIOS
-from dmc_transfers.tests.server_globals import global_value, server_globals_turn
+from dmc_transfers.tests.server_globals import global_value, server_globals_turn, set_global
 
 pytestmark = pytest.mark.integration
 
@@ -40,31 +40,40 @@ def committed_state():
     return {p.name: p.stat().st_mtime_ns for p in COMMITTED.glob("latest.*")}
 
 
-def harness(url, *options):
-    """``python -m bench`` on a tiny data set in ``url``: the arguments and keywords of a subprocess call."""
+def harness(url, *options, state):
+    """``python -m bench`` on a tiny data set in ``url``: the arguments and keywords of a subprocess call.
+
+    ``state`` is its XDG_STATE_HOME (where a run notes the server settings it replaced).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_DATABASE"))}
-    env["BENCH_DATABASE_URL"] = url
+    env.update(BENCH_DATABASE_URL=url, XDG_STATE_HOME=str(state))
     command = [sys.executable, "-m", "bench", "--vehicles", "20", "--transfers", "200", "--days", "30", *options]
     return command, {"cwd": ROOT, "env": env, "text": True}
 
 
-def run_harness(*options):
+def run_harness(*options, state):
     """The harness run to its end in a database of its own, dropped afterwards."""
+    with server_globals_turn():  # the run sets the recommended server settings
+        return finished_run(*options, state=state)
+
+
+def finished_run(*options, state):
+    """``run_harness`` for a test already holding its turn at the server's settings."""
     url = smoke_database_url()
     drop_database(url)
-    command, keywords = harness(url, *options)
+    command, keywords = harness(url, *options, state=state)
     try:
-        with server_globals_turn():  # the run sets the recommended server settings
-            run = subprocess.run(command, capture_output=True, timeout=300, **keywords)
+        run = subprocess.run(command, capture_output=True, timeout=300, **keywords)
     finally:
         drop_database(url)
     assert run.returncode == 0, run.stderr[-3000:]
     return run
 
 
-def test_harness_runs_every_scenario_without_errors(tmp_path):
+def test_harness_runs_every_scenario_without_errors(tmp_path, tmp_path_factory):
     before = committed_state()
-    run_harness("--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path))
+    run_harness("--seconds", "1", "--concurrency", "1,8", "--floor-seconds", "1", "--out", str(tmp_path),
+                state=tmp_path_factory.mktemp("state"))
 
     data = json.loads((tmp_path / "latest.json").read_text())
     rows = {(r["scenario"], r["concurrency"]): r for r in data["results"]}
@@ -92,9 +101,9 @@ def test_harness_runs_every_scenario_without_errors(tmp_path):
     assert committed_state() == before  # never over the committed results
 
 
-def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path):
+def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path, tmp_path_factory):
     before = committed_state()
-    run = run_harness("--in-process", "5", "--out", str(tmp_path))
+    run = run_harness("--in-process", "5", "--out", str(tmp_path), state=tmp_path_factory.mktemp("state"))
     rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()[1:]}
     assert set(rows) == {s.name for s in SCENARIOS}
     for name, (app_ms, database_ms, total_ms, times_healthz) in rows.items():
@@ -107,14 +116,42 @@ def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path):
 @pytest.mark.django_db
 def test_a_terminated_run_stops_and_puts_the_server_settings_back(tmp_path):
     with server_globals_turn():
-        terminate_a_run_and_check_the_settings(tmp_path)
+        before = global_value("query_cache_type")  # None: no query cache (MySQL)
+        returncode, rest = stopped_run(signal.SIGTERM, tmp_path, state=tmp_path)
+        assert returncode == 128 + signal.SIGTERM, rest[-3000:]
+        assert global_value("query_cache_type") == before
+    assert not list(tmp_path.glob("bench-static-*"))  # its empty static folder is gone
+    (kept,) = tmp_path.glob("bench-*")  # its work folder stays, and the run said where
+    assert f"The run's work folder is kept, gunicorn's log in it: {kept}" in rest
+    assert not list(tmp_path.glob("dmc-transfers-bench/*"))  # nothing left to put back
 
 
-def terminate_a_run_and_check_the_settings(tmp_path):
-    before = global_value("query_cache_type")  # None: no query cache (MySQL)
+@pytest.mark.django_db
+def test_the_run_after_a_killed_one_puts_the_server_settings_back_first(tmp_path):
+    with server_globals_turn():
+        before = global_value("query_cache_type")
+        if before is None:  # MySQL: no query cache, nothing replaced
+            assert stopped_run(signal.SIGKILL, tmp_path, state=tmp_path)[0] == -signal.SIGKILL
+            assert not list(tmp_path.glob("dmc-transfers-bench/*"))
+            return
+        try:
+            assert stopped_run(signal.SIGKILL, tmp_path, state=tmp_path)[0] == -signal.SIGKILL
+            assert global_value("query_cache_type") == "DEMAND"  # left as the killed run had it
+            run = finished_run("--in-process", "1", "--only", "healthz", state=tmp_path)
+        finally:
+            if global_value("query_cache_type") != before:
+                set_global("query_cache_type", before)  # else the next tests run with the wrong one
+    assert f"  putting back query_cache_type = {before}, left replaced by a run that was killed" in run.stderr
+    assert global_value("query_cache_type") == before
+    assert not list(tmp_path.glob("dmc-transfers-bench/*"))
+
+
+def stopped_run(signum, tmp_path, *, state):
+    """A run sent ``signum`` once it has applied the server settings: its exit code and what it wrote after."""
+    before = global_value("query_cache_type")
     url = smoke_database_url()
     drop_database(url)
-    command, keywords = harness(url, "--in-process", "10000000", "--only", "detail")
+    command, keywords = harness(url, "--in-process", "10000000", "--only", "detail", state=state)
     keywords["env"]["TMPDIR"] = str(tmp_path)  # a stopped run keeps its work folder, as a failed one does
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **keywords)
     try:
@@ -122,11 +159,9 @@ def terminate_a_run_and_check_the_settings(tmp_path):
             if line.startswith("CPU per request"):
                 break
         assert global_value("query_cache_type") == (None if before is None else "DEMAND")
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(signum)
         _, rest = run.communicate(timeout=60)
     finally:
         run.kill()
         drop_database(url)
-    assert run.returncode == 128 + signal.SIGTERM, rest[-3000:]
-    assert global_value("query_cache_type") == before
-    assert not list(tmp_path.glob("bench-static-*"))  # its empty static folder is gone
+    return run.returncode, rest
