@@ -10,6 +10,7 @@ from functools import partial
 import pytest
 from django.db import OperationalError, connection, transaction
 
+from bookings.api.transfer_reads import transfer_detail, transfer_representation
 from bookings.choices import TransferStatus as S
 from bookings.locking import lock_vehicles
 from bookings.models import Transfer
@@ -228,10 +229,12 @@ def test_transactions_read_committed_data_as_the_busy_checks_need():
         assert cursor.fetchone()[0] == "READ-COMMITTED"
 
 
-def test_a_transfer_that_moves_between_being_found_and_locked_is_followed_to_its_vehicle(coordinator, at):
+@pytest.mark.parametrize("busy_there", [True, False], ids=["busy there", "free there"])
+def test_a_transfer_that_moves_between_being_found_and_locked_is_followed_to_its_vehicle(coordinator, at, busy_there):
     old, new = VehicleFactory.create_batch(2)
     pending = TransferFactory(vehicle=old, pickup_time=at())
-    TransferFactory(vehicle=new, pickup_time=at(minutes=30), status=S.CONFIRMED)
+    if busy_there:
+        TransferFactory(vehicle=new, pickup_time=at(minutes=30), status=S.CONFIRMED)
     holding = threading.Event()
 
     def hold_and_move():
@@ -244,13 +247,22 @@ def test_a_transfer_that_moves_between_being_found_and_locked_is_followed_to_its
     def confirm_it():
         holding.wait(10)
         try:
-            return found_and_changed(pending, target=S.CONFIRMED, by=coordinator).status
+            return found_and_changed(pending, target=S.CONFIRMED, by=coordinator)
         except Conflict as refused:
             return refused.code
 
-    # Free on the old vehicle, busy on the new one.
-    assert run_together([hold_and_move, confirm_it]) == [None, "vehicle_unavailable"]
-    assert Transfer.objects.get(pk=pending.pk).status == S.PENDING
+    # Free on the old vehicle; on the new one, as the test has it.
+    moved, answer = run_together([hold_and_move, confirm_it])
+    if busy_there:
+        assert answer == "vehicle_unavailable"
+        assert Transfer.objects.get(pk=pending.pk).status == S.PENDING
+        return
+    # Locked again on its new vehicle, without its history: the answer reads it back, whole.
+    assert (answer.status, answer.vehicle_id) == (S.CONFIRMED, new.id)
+    assert [change["to_status"] for change in transfer_representation(answer)["status_history"]] == [
+        S.PENDING, S.CONFIRMED
+    ]
+    assert transfer_representation(answer) == transfer_detail(pending.pk)
 
 
 @BOTH_WAYS

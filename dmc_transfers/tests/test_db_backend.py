@@ -2,9 +2,10 @@
 import threading
 
 import pytest
-from django.db import DatabaseError, IntegrityError, ProgrammingError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, ProgrammingError, connection, transaction
 from django.db.transaction import TransactionManagementError
 
+from dmc_transfers.db import LOCK_WAIT_TIMEOUT, is_lock_error
 from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
 
@@ -302,3 +303,36 @@ def test_a_follow_up_that_fails_after_the_commit_is_logged_and_the_commit_stands
     with transaction.atomic():  # nothing left over for the next transaction's commit
         VehicleFactory(plate="NEXT")
     assert ran == ["hook"]
+
+
+def test_a_last_write_that_waits_too_long_for_a_lock_is_the_commits_error_and_undoes_the_transaction():
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_the_plate():  # an insert of the same plate, not yet committed: the unique key's lock
+        try:
+            with transaction.atomic():
+                VehicleFactory(plate="HELD")
+                holding.set()
+                done.wait(10)
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_plate)
+    holder.start()
+    try:
+        holding.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
+        with pytest.raises(OperationalError) as waited, transaction.atomic():
+            VehicleFactory(plate="UNDONE")
+            connection.send_with_commit(*add_vehicle("HELD"))
+    finally:
+        done.set()
+        holder.join(10)
+    assert is_lock_error(waited.value, codes=(LOCK_WAIT_TIMEOUT,))
+    assert plates() == [] and connection.connection.get_autocommit()
+    with transaction.atomic():  # nothing left over, the connection goes on
+        connection.send_with_commit(*add_vehicle("HELD"))
+    assert plates() == ["HELD"] and seen_elsewhere() == 1
+    connection.close()  # the next test's connection waits as configured
