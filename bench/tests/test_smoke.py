@@ -117,7 +117,7 @@ def test_in_process_costs_every_scenario_and_writes_nothing(tmp_path, tmp_path_f
 def test_a_terminated_run_stops_and_puts_the_server_settings_back(tmp_path):
     with server_globals_turn():
         before = global_value("query_cache_type")  # None: no query cache (MySQL)
-        returncode, rest = stopped_run(signal.SIGTERM, tmp_path, state=tmp_path)
+        returncode, rest = stopped_run(signal.SIGTERM, tmp_path)
         assert returncode == 128 + signal.SIGTERM, rest[-3000:]
         assert global_value("query_cache_type") == before
     assert not list(tmp_path.glob("bench-static-*"))  # its empty static folder is gone
@@ -129,29 +129,27 @@ def test_a_terminated_run_stops_and_puts_the_server_settings_back(tmp_path):
 @pytest.mark.django_db
 def test_the_run_after_a_killed_one_puts_the_server_settings_back_first(tmp_path):
     with server_globals_turn():
-        before = global_value("query_cache_type")
-        if before is None:  # MySQL: no query cache, nothing replaced
-            assert stopped_run(signal.SIGKILL, tmp_path, state=tmp_path)[0] == -signal.SIGKILL
-            assert not list(tmp_path.glob("dmc-transfers-bench/*"))
-            return
+        before = global_value("query_cache_type")  # None: no query cache (MySQL), nothing replaced
         try:
-            assert stopped_run(signal.SIGKILL, tmp_path, state=tmp_path)[0] == -signal.SIGKILL
-            assert global_value("query_cache_type") == "DEMAND"  # left as the killed run had it
+            assert stopped_run(signal.SIGKILL, tmp_path)[0] == -signal.SIGKILL
+            assert global_value("query_cache_type") == (None if before is None else "DEMAND")  # left on
             run = finished_run("--in-process", "1", "--only", "healthz", state=tmp_path)
         finally:
             if global_value("query_cache_type") != before:
                 set_global("query_cache_type", before)  # else the next tests run with the wrong one
-    assert f"  putting back query_cache_type = {before}, left replaced by a run that was killed" in run.stderr
+    put_back = f"  putting back query_cache_type = {before}, left replaced by a run that was killed"
+    assert (put_back in run.stderr) is (before is not None)
     assert global_value("query_cache_type") == before
     assert not list(tmp_path.glob("dmc-transfers-bench/*"))
 
 
-def stopped_run(signum, tmp_path, *, state):
-    """A run sent ``signum`` once it has applied the server settings: its exit code and what it wrote after."""
+def stopped_run(signum, tmp_path):
+    """A run sent ``signum`` once it has applied the server settings: its exit code and what it wrote after.
+    Its temporary folders and its notes of the server's settings go under ``tmp_path``."""
     before = global_value("query_cache_type")
     url = smoke_database_url()
     drop_database(url)
-    command, keywords = harness(url, "--in-process", "10000000", "--only", "detail", state=state)
+    command, keywords = harness(url, "--in-process", "10000000", "--only", "detail", state=tmp_path)
     keywords["env"]["TMPDIR"] = str(tmp_path)  # a stopped run keeps its work folder, as a failed one does
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **keywords)
     try:
