@@ -13,7 +13,6 @@ from bookings.rules import window_bounds
 
 def _queries(pickup_at, vehicle_id, day):
     window_start, window_end = window_bounds(pickup_at)
-    day_list = selectors.transfers_on(day=day).values("id")
     return {
         "availability (app, pax 2)": availability_read().statement(pickup_at, 2),
         "availability (issue's reference, pax 2)": (REFERENCE_QUERY, (2, window_start, window_end)),
@@ -24,8 +23,6 @@ def _queries(pickup_at, vehicle_id, day):
         "day list (page of 100 with the total)": transfer_reads().page_statement(
             selectors.transfers_on(day=day), 0, 100
         ),
-        "day list count (only for page=last)": (f"SELECT COUNT(*) FROM ({day_list.query.sql_with_params()[0]}) d",
-                           day_list.query.sql_with_params()[1]),
     }
 
 

@@ -1,8 +1,9 @@
 """Page-number pagination of API.md: page_size 100 by default, capped at 1000.
 
-DRF quietly falls back to the default for a bad ``page_size`` and answers a
-bad ``page`` with 404; the contract wants a 400 naming the parameter, and a
-404 only for a page past the end.
+DRF quietly falls back to the default for a bad ``page_size``, answers a
+bad ``page`` with 404 and takes ``page=last``; the contract wants a 400
+naming the parameter for anything but a positive number, and a 404 only for
+a page past the end.
 """
 from django.core.paginator import InvalidPage, Paginator
 from rest_framework import pagination
@@ -21,17 +22,6 @@ def positive_int_param(request, name):
     return int(raw)
 
 
-class LazyCount:
-    """Just enough of a paginator for ``get_page_number``: the total is counted only if ``page=last`` asks."""
-
-    def __init__(self, count, size):
-        self.count, self.size = count, size
-
-    @property
-    def num_pages(self):
-        return Paginator(range(self.count()), self.size).num_pages
-
-
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
@@ -42,19 +32,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return self.page_size if size is None else min(size, self.max_page_size)
 
     def get_page_number(self, request, paginator):
-        if request.query_params.get(self.page_query_param) in self.last_page_strings:
-            return paginator.num_pages
         return positive_int_param(request, self.page_query_param) or 1
 
-    def paginate_read(self, request, read_page, count):
+    def paginate_read(self, request, read_page):
         """A page read with its total in one statement: ``read_page(offset, limit) -> (rows, total)``.
 
-        ``count()`` runs only for ``page=last``, which needs the total first.
         The page and its links are DRF's, as ``paginate_queryset`` makes them.
         """
         self.request = request
         size = self.get_page_size(request)
-        number = self.get_page_number(request, LazyCount(count, size))
+        number = self.get_page_number(request, None)
         offset = (number - 1) * size
         rows, total = read_page(offset, size) if offset <= MAX_OFFSET else ([], 0)
         try:

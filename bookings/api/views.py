@@ -102,9 +102,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def list(self, request):
         transfers = self.filter_queryset(self.get_queryset())
-        page = self.paginator.paginate_read(
-            request, lambda offset, limit: transfer_page(transfers, offset, limit), transfers.count
-        )
+        page = self.paginator.paginate_read(request, lambda offset, limit: transfer_page(transfers, offset, limit))
         return self.get_paginated_response(page)
 
     def retrieve(self, request, pk=None):
