@@ -24,7 +24,7 @@ from bookings.locking import (
 )
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
-from dmc_transfers.errors import Conflict, Invalid, NotFound
+from dmc_transfers.errors import Conflict, Invalid, NotFound, Unreadable
 from dmc_transfers.localtime import to_local
 from dmc_transfers.text import clean_text
 from dmc_transfers.writes import inserting, together, together_with_commit, updating
@@ -323,7 +323,7 @@ def _change_locked(locked, target, by, driver_name, note):
             f"A transfer in status {locked.status} cannot become {target}.", code="invalid_transition", allowed=allowed
         )
     # Only CONFIRMED and IN_PROGRESS take a driver; other targets ignore it (API.md).
-    driver_name = clean_text(driver_name) if target in BUSY_STATUSES else None
+    driver_name = _driver_name(driver_name) if target in BUSY_STATUSES else None
     if driver_name is not None and len(driver_name) > DRIVER_NAME_MAX_LENGTH:
         raise Invalid.field(
             "driver_name", f"Ensure this field has no more than {DRIVER_NAME_MAX_LENGTH} characters."
@@ -344,6 +344,12 @@ def _change_locked(locked, target, by, driver_name, note):
     if known is not None:
         attach_history(locked, [*known, change])
     return locked
+
+
+def _driver_name(sent):
+    if isinstance(sent, Unreadable):  # not text at all: refused here, in API.md's order
+        raise Invalid({"driver_name": sent.messages})
+    return clean_text(sent)
 
 
 def amend_transfer(*, transfer, by, **changes):

@@ -39,3 +39,15 @@ class Invalid(DomainError):
     @classmethod
     def field(cls, name, message):
         return cls({name: [message]})
+
+
+class Unreadable:
+    """A value the API could not read as its field, with the ``messages`` saying why.
+
+    Handed on instead of refused where API.md orders that field's check after
+    the service's own (a status change's ``driver_name``): the service refuses
+    it at that step, and ignores it where the field does not apply.
+    """
+
+    def __init__(self, messages):
+        self.messages = [str(message) for message in messages]

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import models
 from rest_framework import serializers
 
+from dmc_transfers.errors import Unreadable
 from dmc_transfers.iso_formats import ISO_DATE, ISO_TIME
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware, to_local
 
@@ -58,6 +59,17 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return represent_datetime(value)
+
+
+class LaterCheckedCharField(serializers.CharField):
+    """A CharField whose refusal is handed on as an ``Unreadable`` value, not raised: for a field the
+    service checks later in API.md's order than the serializer runs."""
+
+    def run_validation(self, data=serializers.empty):
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as exc:
+            return Unreadable(exc.detail)
 
 
 def _copies(fields):

@@ -8,7 +8,14 @@ from bookings.models import MAX_PAX, Transfer, TransferStatusHistory
 from bookings.rules import horizon_error
 from bookings.services import DETAIL_FIELDS, NOTE_MAX_LENGTH
 from dmc_transfers.localtime import AmbiguousOrMissingTime, make_local_aware
-from dmc_transfers.serializer_fields import ApiModelSerializer, ApiSerializer, IsoDateField, IsoTimeField, LocalDateTimeField
+from dmc_transfers.serializer_fields import (
+    ApiModelSerializer,
+    ApiSerializer,
+    IsoDateField,
+    IsoTimeField,
+    LaterCheckedCharField,
+    LocalDateTimeField,
+)
 from fleet.api.serializers import VehicleSerializer
 
 
@@ -89,9 +96,9 @@ class TransferCreateSerializer(ApiModelSerializer):
 
 class StatusChangeSerializer(ApiSerializer):
     status = serializers.ChoiceField(choices=TransferStatus.choices)
-    # Length and presence are checked by change_status, after the transition
-    # check, as API.md orders them.
-    driver_name = serializers.CharField(
+    # Type, length and presence are checked by change_status, after the
+    # transition check, as API.md orders them (and only for the targets that take one).
+    driver_name = LaterCheckedCharField(
         required=False,
         allow_null=True,
         allow_blank=True,
