@@ -54,7 +54,8 @@ def _running(pid):
 def _put_back_after_killed_runs(log):
     """The values runs that never ended noted as the server's own, put back; a note stays for what
     could not be. The notes of runs still going (other benchmarks at the same time) are theirs."""
-    for note in sorted(put_back_note("*").parent.glob(put_back_note("*").name)):
+    every_run = put_back_note("*")
+    for note in sorted(every_run.parent.glob(every_run.name)):
         pid = int(note.stem.rsplit("-", 1)[1])
         if _running(pid):
             continue
