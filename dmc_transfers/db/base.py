@@ -16,7 +16,8 @@ Stacked statements are also what ``dmc_transfers.writes.together`` sends;
 ``execute`` would. And a transaction's last write can travel with its
 ``COMMIT`` (``send_with_commit``, several stacked too): the server stops at the
 write's error and never commits, so the error is the commit's, and the
-transaction rolls back.
+transaction rolls back. Any other statement of the transaction sends a write
+waiting for the ``COMMIT`` first, so the transaction still reads its own writes.
 """
 import logging
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ class CursorWrapper(base.CursorWrapper):
             raise
 
     def execute(self, query, args=None):
+        self.database.send_waiting_write()
         if not self.database.take_pending_begin():
             return super().execute(query, args)
         with self._begin_kept_pending_unless_sent():
@@ -54,11 +56,13 @@ class CursorWrapper(base.CursorWrapper):
     def executemany(self, query, args):
         # The driver rewrites a batch of INSERTs into one statement only when
         # the text is that INSERT alone: the transaction opens on its own.
+        self.database.send_waiting_write()
         self._begin_alone()
         return super().executemany(query, args)
 
     def callproc(self, procname, args=()):
         # A procedure's results come as several sets: the transaction opens on its own.
+        self.database.send_waiting_write()
         self._begin_alone()
         with self._errors_mapped():
             return self.cursor.callproc(procname, args)
@@ -96,20 +100,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
         once they ran; sent with the COMMIT, its failure is logged, not raised: the transaction stands.
 
         Their error is then raised by the commit (``atomic()``'s exit), which
-        rolls the transaction back; a rollback never sends them. Outside the
-        outermost atomic block (in a savepoint, which could be rolled back on
-        its own, or in no transaction) they run at once, as do statements
-        that another sent for the commit since. A test case's transaction,
-        never committed, counts as no transaction.
+        rolls the transaction back; a rollback never sends them. Any other
+        statement sent before the commit sends them first, at once, in their
+        place in the transaction (``send_waiting_write``): another write for
+        the commit, a read, a savepoint. Outside the outermost atomic block
+        (in a savepoint, which could be rolled back on its own, or in no
+        transaction) they run at once. A test case's transaction, never
+        committed, counts as no transaction.
         """
         self.validate_no_broken_transaction()  # as any statement would
         sending = (sql, params, statements, then)
         if self.in_atomic_block and not self.savepoint_ids and not self.atomic_blocks[0]._from_testcase:
-            earlier, self.with_commit = self.with_commit, sending
-            if earlier is None:
-                return
-            sending = earlier
-        sql, params, statements, then = sending
+            self.send_waiting_write()
+            self.with_commit = sending
+            return
+        self._send_now(*sending)
+
+    def send_waiting_write(self):
+        """Send the write waiting for the ``COMMIT``, if any, now: a statement of its transaction is
+        about to follow it, and must find it written (a read, say, must see it)."""
+        if self.with_commit is not None:
+            waiting, self.with_commit = self.with_commit, None
+            self._send_now(*waiting)
+
+    def _send_now(self, sql, params, statements, then):
         with self.cursor() as cursor:
             cursor.execute(sql, params)
             results = self.stacked_results(cursor, statements)

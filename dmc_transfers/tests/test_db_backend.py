@@ -176,11 +176,47 @@ def test_a_last_write_travels_with_the_commit(round_trips):
     with transaction.atomic():
         VehicleFactory(plate="SECOND")
         connection.send_with_commit(*add_vehicle("LAST"))
-        assert plates() == ["FIRST", "SECOND"]  # not sent yet
-    assert len(round_trips) == 3  # the second's INSERT, the plates read, the last write with the COMMIT
-    assert round_trips[2].startswith(b"INSERT") and b"'LAST'" in round_trips[2] and round_trips[2].endswith(b"; COMMIT")
+        assert len(round_trips) == 1  # the second's INSERT; the last write waits
+    assert len(round_trips) == 2
+    assert round_trips[1].startswith(b"INSERT") and b"'LAST'" in round_trips[1] and round_trips[1].endswith(b"; COMMIT")
     assert server_commands("Com_begin", "Com_commit") == [begun + 1, committed + 1]
     assert plates() == ["FIRST", "LAST", "SECOND"] and seen_elsewhere() == 3
+
+
+def test_a_statement_after_a_last_write_sends_it_first_so_the_transaction_reads_it(round_trips):
+    VehicleFactory(plate="FIRST")  # a connection, warm
+    round_trips.clear()
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("LAST"))
+        assert plates() == ["FIRST", "LAST"]
+        assert seen_elsewhere() == 1  # written in the transaction, not committed
+    # The COMMIT goes alone, as the driver's own command.
+    assert [sent.split()[0] for sent in round_trips] == [b"START", b"SELECT"]
+    assert round_trips[0].startswith(b"START TRANSACTION; INSERT") and not round_trips[0].endswith(b"COMMIT")
+    assert seen_elsewhere() == 2
+
+
+def test_a_last_write_sent_early_is_undone_by_the_rollback_and_its_error_is_the_statements():
+    VehicleFactory(plate="TAKEN")
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("UNDONE"))
+        assert plates() == ["TAKEN", "UNDONE"]
+        transaction.set_rollback(True)
+    assert plates() == ["TAKEN"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connection.send_with_commit(*add_vehicle("TAKEN"))  # the plate is unique
+        Vehicle.objects.count()  # sends the write first: its error is raised here
+    assert plates() == ["TAKEN"] and connection.connection.get_autocommit()
+
+
+def test_a_last_write_goes_before_a_savepoint_and_stays_when_the_savepoint_is_rolled_back():
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("BEFORE"))
+        with pytest.raises(RuntimeError), transaction.atomic():
+            VehicleFactory(plate="UNDONE")
+            raise RuntimeError
+        assert plates() == ["BEFORE"]
+    assert plates() == ["BEFORE"] and seen_elsewhere() == 1
 
 
 def test_a_transaction_of_a_last_write_alone_is_one_round_trip(round_trips):
@@ -225,18 +261,32 @@ def test_a_rolled_back_transaction_never_sends_its_last_write(round_trips):
     assert plates() == ["FIRST", "NEXT"]
 
 
-def test_a_last_write_runs_at_once_in_a_savepoint_or_when_another_follows_it():
+def test_a_last_write_runs_at_once_in_a_savepoint_or_when_another_follows_it(round_trips):
     with transaction.atomic():
         with transaction.atomic():
             connection.send_with_commit(*add_vehicle("IN A SAVEPOINT"))
             assert plates() == ["IN A SAVEPOINT"]
+        round_trips.clear()
         connection.send_with_commit(*add_vehicle("EARLIER"))
-        assert plates() == ["IN A SAVEPOINT"]
         connection.send_with_commit(*add_vehicle("LATER"))
-        assert plates() == ["EARLIER", "IN A SAVEPOINT"]
+        assert seen_elsewhere() == 0
+    assert [b"'EARLIER'" in sent for sent in round_trips] == [True, False]
+    assert b"'LATER'" in round_trips[1] and round_trips[1].endswith(b"; COMMIT")
     assert plates() == ["EARLIER", "IN A SAVEPOINT", "LATER"]
     connection.send_with_commit(*add_vehicle("NO TRANSACTION"))  # autocommit
     assert seen_elsewhere() == 4
+
+
+def test_a_waiting_last_write_goes_before_one_in_a_savepoint(round_trips):
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("WAITING"))
+        round_trips.clear()
+        with transaction.atomic():
+            connection.send_with_commit(*add_vehicle("IN A SAVEPOINT"))
+    assert [sent.split()[0] for sent in round_trips[:3]] == [b"START", b"SAVEPOINT", b"INSERT"]
+    assert round_trips[0].startswith(b"START TRANSACTION; INSERT") and b"'WAITING'" in round_trips[0]
+    assert b"'IN A SAVEPOINT'" in round_trips[2]
+    assert plates() == ["IN A SAVEPOINT", "WAITING"]
 
 
 def test_a_failed_last_write_alone_is_rolled_back_too(round_trips):

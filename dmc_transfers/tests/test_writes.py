@@ -229,6 +229,16 @@ def test_writes_together_with_the_commit_are_its_round_trip_and_finished_once_it
 
 
 @pytest.mark.django_db(transaction=True)
+def test_writes_waiting_for_the_commit_go_first_when_the_transaction_reads_and_are_finished_then():
+    transfer, change = confirmed_with_history()
+    with transaction.atomic():
+        together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+        assert Transfer.objects.get(pk=transfer.pk).driver_name == "Joan"
+        assert change.pk == TransferStatusHistory.objects.get(to_status="CONFIRMED").pk
+    assert Transfer.objects.get(pk=transfer.pk).driver_name == "Joan"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_write_with_the_commit_undoes_the_transaction_and_finishes_nothing():
     transfer, change = confirmed_with_history()
     change.to_status = None  # NOT NULL: the second statement fails, after the UPDATE ran
