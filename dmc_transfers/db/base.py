@@ -17,7 +17,8 @@ Stacked statements are also what ``dmc_transfers.writes.together`` sends;
 ``COMMIT`` (``send_with_commit``, several stacked too): the server stops at the
 write's error and never commits, so the error is the commit's, and the
 transaction rolls back. Any other statement of the transaction sends a write
-waiting for the ``COMMIT`` first, so the transaction still reads its own writes.
+waiting for the ``COMMIT`` first, so the transaction still reads its own writes;
+if that fails, the commit fails too, whatever the caller made of the error.
 """
 import logging
 from contextlib import contextmanager
@@ -93,6 +94,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     stacks_statements = True  # several statements in one round trip (dmc_transfers.writes.together)
     begin_pending = False
     with_commit = None  # send_with_commit's arguments, to send in the round trip of the transaction's COMMIT
+    sent_early_failed = None  # the error of such a write sent before the COMMIT: the commit's error
 
     def send_with_commit(self, sql, params, *, statements=1, then=None):
         """Run ``sql``, one statement (or ``statements`` stacked), as the transaction's last, in the
@@ -103,10 +105,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         rolls the transaction back; a rollback never sends them. Any other
         statement sent before the commit sends them first, at once, in their
         place in the transaction (``send_waiting_write``): another write for
-        the commit, a read, a savepoint. Outside the outermost atomic block
-        (in a savepoint, which could be rolled back on its own, or in no
-        transaction) they run at once. A test case's transaction, never
-        committed, counts as no transaction.
+        the commit, a read, a savepoint. Their error, or ``then``'s, is then
+        raised by that statement and by the commit again, which rolls back:
+        a caller that takes it for its own statement's (a savepoint's
+        duplicate key, say) and goes on cannot commit without them. Outside
+        the outermost atomic block (in a savepoint, which could be rolled back
+        on its own, or in no transaction) they run at once. A test case's
+        transaction, never committed, counts as no transaction.
         """
         self.validate_no_broken_transaction()  # as any statement would
         sending = (sql, params, statements, then)
@@ -119,9 +124,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def send_waiting_write(self):
         """Send the write waiting for the ``COMMIT``, if any, now: a statement of its transaction is
         about to follow it, and must find it written (a read, say, must see it)."""
-        if self.with_commit is not None:
+        while self.with_commit is not None:  # ``then`` may leave another to send
             waiting, self.with_commit = self.with_commit, None
-            self._send_now(*waiting)
+            try:
+                self._send_now(*waiting)
+            except BaseException as exc:
+                self.sent_early_failed = exc
+                raise
 
     def _send_now(self, sql, params, statements, then):
         with self.cursor() as cursor:
@@ -143,6 +152,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self):
         last, self.with_commit = self.with_commit, None
+        if self.sent_early_failed is not None:
+            failed = self.sent_early_failed
+            self._roll_back_for_atomic()
+            raise failed
         if last is not None:
             sql, params, statements, then = last
             try:
@@ -151,13 +164,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 raise  # atomic() rolls back
             except BaseException:
                 # Nothing was sent (arguments that do not encode) or nothing
-                # was read: atomic() rolls back on a DatabaseError only, and
-                # the session, in autocommit, would keep the transaction and
-                # its locks until the next START TRANSACTION committed them.
-                try:
-                    self.rollback()
-                except Exception:
-                    self.close()
+                # was read.
+                self._roll_back_for_atomic()
                 raise
             if then is not None:
                 try:
@@ -169,6 +177,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         if not self.take_pending_begin():
             return super()._commit()
+
+    def _roll_back_for_atomic(self):
+        # atomic() rolls back when the commit raises a DatabaseError only; after
+        # another error the session, in autocommit, would keep the transaction and
+        # its locks until the next START TRANSACTION committed them.
+        try:
+            self.rollback()
+        except Exception:
+            self.close()
 
     def _commit_with(self, sql, params, statements):
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
@@ -182,16 +199,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return results
 
     def _rollback(self):
-        self.with_commit = None
+        self.with_commit = self.sent_early_failed = None
         if not self.take_pending_begin():
             return super()._rollback()
 
     def _set_autocommit(self, autocommit):
-        self.begin_pending, self.with_commit = False, None
+        self.begin_pending, self.with_commit, self.sent_early_failed = False, None, None
         super()._set_autocommit(autocommit)
 
     def _close(self):
-        self.begin_pending, self.with_commit = False, None
+        self.begin_pending, self.with_commit, self.sent_early_failed = False, None, None
         return super()._close()
 
     @staticmethod

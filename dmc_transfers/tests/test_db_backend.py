@@ -209,6 +209,64 @@ def test_a_last_write_sent_early_is_undone_by_the_rollback_and_its_error_is_the_
     assert plates() == ["TAKEN"] and connection.connection.get_autocommit()
 
 
+def test_a_last_write_that_fails_when_sent_early_fails_the_commit_even_if_its_error_was_caught():
+    VehicleFactory(plate="TAKEN")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(*add_vehicle("TAKEN"))  # the plate is unique
+        with pytest.raises(IntegrityError), transaction.atomic():  # its SAVEPOINT sends the write first
+            VehicleFactory(plate="OPTIONAL")
+        assert plates() == ["TAKEN", "UNDONE"]  # the write is not sent again
+    assert plates() == ["TAKEN"] and connection.connection.get_autocommit()
+    with transaction.atomic():  # nothing left over for the next transaction's commit
+        VehicleFactory(plate="NEXT")
+    assert plates() == ["NEXT", "TAKEN"]
+
+
+def test_a_follow_up_that_fails_when_sent_early_fails_the_statement_and_the_commit():
+    def fail(results):
+        raise DatabaseError("a check that failed")
+
+    with pytest.raises(DatabaseError, match="a check that failed"), transaction.atomic():
+        connection.send_with_commit(*add_vehicle("UNDONE"), then=fail)
+        with pytest.raises(DatabaseError, match="a check that failed"):
+            Vehicle.objects.count()
+    assert plates() == []
+
+
+def test_a_write_that_a_follow_up_sends_for_the_commit_goes_before_the_savepoint_too():
+    def and_another(results):
+        connection.send_with_commit(*add_vehicle("FOLLOW-UP"))
+
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("FIRST"), then=and_another)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            raise RuntimeError  # undoes the savepoint only
+    assert plates() == ["FIRST", "FOLLOW-UP"]
+
+
+def test_a_batch_sends_a_waiting_last_write_first():
+    with transaction.atomic():
+        connection.send_with_commit(*add_vehicle("WAITING"))
+        with connection.cursor() as cursor:
+            cursor.executemany(add_vehicle("")[0], [["BATCH 1"], ["BATCH 2"]])
+        connection.send_with_commit(*add_vehicle("LAST"))
+    in_order = Vehicle.objects.order_by("pk").values_list("plate", flat=True)
+    assert list(in_order) == ["WAITING", "BATCH 1", "BATCH 2", "LAST"]
+
+
+def test_a_last_write_that_cannot_be_sent_early_rolls_the_transaction_back():
+    VehicleFactory(plate="FIRST")
+    with pytest.raises(UnicodeEncodeError), transaction.atomic():
+        VehicleFactory(plate="UNDONE")
+        connection.send_with_commit(*add_vehicle("\ud800"))  # no UTF-8 for a lone surrogate
+        with pytest.raises(UnicodeEncodeError):
+            Vehicle.objects.count()
+    with transaction.atomic():  # left open, this START TRANSACTION would commit it
+        VehicleFactory(plate="NEXT")
+    assert plates() == ["FIRST", "NEXT"]
+
+
 def test_a_last_write_goes_before_a_savepoint_and_stays_when_the_savepoint_is_rolled_back():
     with transaction.atomic():
         connection.send_with_commit(*add_vehicle("BEFORE"))
