@@ -74,6 +74,25 @@ def _lock_asking_busy(excluding):
     )
 
 
+def locked_if_free(vehicle_id, *, seats, at):
+    """``(FROM ... WHERE ..., parameters)`` that finds ``vehicle_id``'s row, and locks it, only where
+    the vehicle is active, seats ``seats`` and is not busy at ``at``: a booking's ``INSERT ... SELECT``
+    (``services.book_transfer``). The conditions of ``_check_capacity`` and ``ensure_vehicle_free``
+    in SQL; where it finds nothing, those name the refusal. The busy check is read once the lock is
+    granted, as ``lock_vehicle``'s is."""
+    _require_transaction()
+    return _free_vehicle_condition(), [vehicle_id, seats, *selectors.conflict_params(at)]
+
+
+@functools.cache
+def _free_vehicle_condition():
+    key = column(Vehicle, "id", "t")
+    return (
+        f"FROM {table(Vehicle)} t WHERE {key} = %s AND {column(Vehicle, 'is_active', 't')} "
+        f"AND {column(Vehicle, 'capacity', 't')} >= %s AND NOT {_busy_check(key, False)}{for_update()}"
+    )
+
+
 def _busy_check(vehicle, excluding, around=None):
     """Whether ``vehicle`` (a column) is busy, as a selected column: ``selectors.conflict_condition``."""
     condition = selectors.conflict_condition(vehicle, alias="c", excluding=excluding, around=around)

@@ -9,6 +9,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import signals
 from django.utils import timezone
 
 from bookings import selectors
@@ -21,11 +22,13 @@ from bookings.locking import (
     lock_vehicle,
     lock_vehicles,
     lock_visible_transfer,
+    locked_if_free,
 )
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
 from dmc_transfers.errors import Conflict, Invalid, NotFound, Unreadable
 from dmc_transfers.localtime import to_local
+from dmc_transfers.sql import MAX_ID
 from dmc_transfers.text import clean_text
 from dmc_transfers.writes import inserting, together, together_with_commit, updating
 
@@ -81,6 +84,14 @@ def _field_errors(transfer, *, vehicle, check_horizon, now):
     ``vehicle`` is the transfer's vehicle as the caller locked it, ``None`` if
     there is no such vehicle: the lock's read doubles as the existence check.
     """
+    errors = _own_field_errors(transfer, check_horizon=check_horizon, now=now)
+    if vehicle is None:
+        errors["vehicle_id"] = [f"Vehicle {transfer.vehicle_id} does not exist."]
+    return errors
+
+
+def _own_field_errors(transfer, *, check_horizon, now):
+    """``_field_errors`` but the vehicle's existence: what the transfer's own fields say."""
     errors = {}
     try:
         transfer.full_clean(
@@ -92,8 +103,6 @@ def _field_errors(transfer, *, vehicle, check_horizon, now):
         problem = horizon_error(transfer.pickup_time, now)
         if problem:
             errors["pickup_time"] = [problem]
-    if vehicle is None:
-        errors["vehicle_id"] = [f"Vehicle {transfer.vehicle_id} does not exist."]
     return errors
 
 
@@ -202,19 +211,53 @@ def book_transfer(*, by, vehicle_id, pickup_time, **details):
         raise TypeError(f"book_transfer() got unexpected fields: {', '.join(sorted(unknown))}")
     transfer = Transfer(vehicle_id=vehicle_id, pickup_time=pickup_time, created_by=by, **details)
     _normalize(transfer)
+    first = _change_row(transfer, from_status=None, by=by)
     with _joined_transaction():
         busy_at = _bookable(transfer.pickup_time, timezone.now())
-        vehicle = lock_vehicle(vehicle_id, busy_at=busy_at) if vehicle_id is not None else None
-        errors = _field_errors(transfer, vehicle=vehicle, check_horizon=True, now=timezone.now())
-        if errors:
-            raise Invalid(errors)
-        _check_capacity(transfer, vehicle)
-        _check_client_reference(transfer)
-        ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
-        first = _change_row(transfer, from_status=None, by=by)
-        _save_reference_safely(transfer, first_change=first)
+        if not _booked_if_nothing_refuses(transfer, first, busy_at=busy_at):
+            vehicle = lock_vehicle(vehicle_id, busy_at=busy_at) if vehicle_id is not None else None
+            errors = _field_errors(transfer, vehicle=vehicle, check_horizon=True, now=timezone.now())
+            if errors:
+                raise Invalid(errors)
+            _check_capacity(transfer, vehicle)
+            _check_client_reference(transfer)
+            ensure_vehicle_free(vehicle=vehicle, at=transfer.pickup_time)
+            _save_reference_safely(transfer, first_change=first)
     attach_history(transfer, [first])
     return transfer
+
+
+# A row written only if the statement before it inserted one.
+_IF_INSERTED = ("FROM DUAL WHERE ROW_COUNT() = 1", ())
+_SAVE_SIGNALS = (signals.pre_save, signals.post_save)
+
+
+def _booked_if_nothing_refuses(transfer, first, *, busy_at):
+    """Book in one round trip where nothing refuses: the transfer inserted only if its vehicle, locked,
+    is active, seats the party and is free (``locking.locked_if_free``), its history row only if the
+    transfer was. Whether it booked; if not, nothing was written, and ``book_transfer``'s checks
+    follow to name the refusal in API.md's order (the vehicle is still the first lock taken).
+
+    Only where it answers alone: a bookable pickup, fields without a problem, no client_reference
+    (checked before the vehicle, and its collision would need a savepoint), stacked statements
+    (MySQL), and no save signal receivers (one would hear of a row that may not be written).
+    """
+    connection = transaction.get_connection()
+    if (
+        busy_at is None
+        or transfer.client_reference is not None
+        or transfer.vehicle_id is None
+        or not 0 < transfer.vehicle_id <= MAX_ID
+        or not getattr(connection, "stacks_statements", False)
+        or any(signal.has_listeners(model) for signal in _SAVE_SIGNALS for model in (Transfer, TransferStatusHistory))
+        or _own_field_errors(transfer, check_horizon=True, now=timezone.now())
+    ):
+        return False
+    free = locked_if_free(transfer.vehicle_id, seats=transfer.pax_count, at=busy_at)
+    new = inserting(transfer, only_if=free)
+    together(new, inserting(first, linked_to=("transfer", new), only_if=_IF_INSERTED))
+    return transfer.pk is not None
+
 
 
 def attach_history(transfer, changes):

@@ -33,27 +33,32 @@ class ModelWrites:
             raise TypeError(f"{model.__name__} spans several tables: save it through the ORM")
         self.model = model
         self.inserted = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-        self.inserts = {}  # linked foreign key or None -> statement: every booking links its history row the same way
+        self.inserts = {}  # (linked foreign key or None, condition) -> statement: every booking writes the same ones
         self.where_pk = f" WHERE {column(model, 'pk')} = %s"
         self.updates = {}  # names -> (fields, statement): every confirmation updates the same columns
 
-    def _insert_of(self, linked):
-        """The ``INSERT``; ``linked`` (a foreign key, or ``None``) takes the id the statement before it inserted."""
-        if linked not in self.inserts:
+    def _insert_of(self, linked, only_if):
+        """The ``INSERT``; ``linked`` (a foreign key, or ``None``) takes the id the statement before it
+        inserted; with ``only_if`` (``FROM ... WHERE ...``), an ``INSERT ... SELECT`` of the values there."""
+        if (linked, only_if) not in self.inserts:
             names = ", ".join(column(self.model, field.name) for field in self.inserted)
             values = ", ".join("LAST_INSERT_ID()" if field is linked else "%s" for field in self.inserted)
-            self.inserts[linked] = f"INSERT INTO {table(self.model)} ({names}) VALUES ({values})"
-        return self.inserts[linked]
+            rows = f"VALUES ({values})" if only_if is None else f"SELECT {values} {only_if}"
+            self.inserts[linked, only_if] = f"INSERT INTO {table(self.model)} ({names}) {rows}"
+        return self.inserts[linked, only_if]
 
-    def inserting(self, instance, linked_to=None):
+    def inserting(self, instance, linked_to=None, only_if=None):
         """The ``INSERT`` of ``instance`` as a step of ``together``.
 
         ``linked_to`` is ``(foreign key name, the step that inserts its row)``,
         a step before this one in the same ``together``: stacked, the key is the
         id that step's statement inserted (``LAST_INSERT_ID()``); one at a time,
-        that id is known by the time this statement is sent.
+        that id is known by the time this statement is sent. ``only_if`` is
+        ``(FROM ... WHERE ..., its parameters)``: the row is inserted where that
+        finds one, else nothing is and the instance stays unsaved.
         """
         link = None if linked_to is None else self.model._meta.get_field(linked_to[0])
+        condition, condition_params = (None, []) if only_if is None else only_if
 
         def prepare(connection, stacked):
             if link is not None and not stacked:
@@ -65,9 +70,11 @@ class ModelWrites:
                 for field in self.inserted
                 if field is not linked
             ]
-            return self._insert_of(linked), values
+            return self._insert_of(linked, condition), [*values, *condition_params]
 
         def finish(result):
+            if condition is not None and result.rowcount == 0:
+                return  # not inserted: the condition found no row
             instance.pk = result.lastrowid
             if link is not None:
                 setattr(instance, link.attname, linked_to[1].instance.pk)
@@ -128,9 +135,9 @@ def _writes(model):
     return ModelWrites(model)
 
 
-def inserting(instance, linked_to=None):
+def inserting(instance, linked_to=None, only_if=None):
     """A step of ``together``: ``instance.save()`` of a new row (``ModelWrites.inserting``)."""
-    return _writes(type(instance)).inserting(instance, linked_to)
+    return _writes(type(instance)).inserting(instance, linked_to, only_if)
 
 
 def updating(instance, names):

@@ -3,6 +3,7 @@
 Transactional tests (real BEGIN/COMMIT, on-commit hooks run) against MySQL;
 races with real threads, each on its own connection.
 """
+import datetime as dt
 import json
 import threading
 from functools import partial
@@ -12,9 +13,18 @@ from django.db import OperationalError, connection, transaction
 
 from bookings.api.transfer_reads import transfer_detail, transfer_representation
 from bookings.choices import TransferStatus as S
-from bookings.locking import lock_vehicles
-from bookings.models import Transfer
-from bookings.services import amend_transfer, book_transfer, change_status, change_visible_status
+from bookings.locking import lock_vehicle, lock_vehicles
+from bookings.models import Transfer, TransferStatusHistory
+from bookings.rules import conflict_window
+from bookings.services import (
+    _booked_if_nothing_refuses,
+    _check_capacity,
+    amend_transfer,
+    book_transfer,
+    change_status,
+    change_visible_status,
+    ensure_vehicle_free,
+)
 from bookings.tests.factories import TransferFactory
 from bookings.tests.threads import run_together, wait_until_waiting
 from dmc_transfers.db import LOCK_WAIT_TIMEOUT
@@ -41,16 +51,31 @@ def confirm(client, transfer):
 # statement (dmc_transfers/db/base.py), and a row with its history row (dmc_transfers.writes.together).
 
 
-def test_a_keyed_booking_costs_four_round_trips(api, coordinator, body, at, django_assert_num_queries):
+def test_a_keyed_booking_costs_three_round_trips(api, coordinator, body, at, django_assert_num_queries):
     client = api(coordinator)
     assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
-    # The key (with user and roles), START TRANSACTION with the vehicle lock and its busy check,
-    # the transfer with its history row, the key's record with its answer and COMMIT.
-    with django_assert_num_queries(4) as sent:
+    # The key (with user and roles); START TRANSACTION with the transfer inserted from its vehicle's
+    # row, locked, where the vehicle is free, and its history row; the key's record with its answer and COMMIT.
+    with django_assert_num_queries(3) as sent:
         response = post(client, body, "counted")
     assert response.status_code == 201
+    booked = sent.captured_queries[1]["sql"]
+    assert booked.startswith("START TRANSACTION; INSERT INTO `bookings_transfer`") and "FOR UPDATE; INSERT" in booked
     last = sent.captured_queries[-1]["sql"]
     assert last.startswith("INSERT INTO `bookings_idempotencyrecord`") and last.endswith("; COMMIT")
+    assert response.json() == client.get(response["Location"]).json()
+
+
+def test_a_refused_booking_costs_the_checks_that_name_the_refusal(api, coordinator, body, django_assert_num_queries):
+    TransferFactory(vehicle_id=body["vehicle_id"], pickup_time=body["pickup_time"], status=S.CONFIRMED)
+    client = api(coordinator)
+    # The key; START TRANSACTION with the booking's INSERT, which wrote nothing; the vehicle's lock
+    # with its busy check, which names the refusal; ROLLBACK. One round trip more than before the
+    # booking's INSERT took the checks along, where every booking that is not refused has one less.
+    with django_assert_num_queries(4) as sent:
+        response = client.post("/transfers", body, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "vehicle_unavailable"
+    assert "EXISTS (SELECT 1" in sent.captured_queries[2]["sql"] and not Transfer.objects.filter(status=S.PENDING)
 
 
 def test_a_confirmation_costs_four_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
@@ -117,6 +142,66 @@ def test_a_reference_refused_by_the_unique_index_leaves_the_callers_transaction_
             return refused.value.code, Transfer.objects.count()
 
     assert run_together([first, second]) == [None, ("duplicate_client_reference", 1)]
+
+
+# --- A booking's INSERT takes the vehicle's checks along -------------------------------------
+
+
+def let_through_by_the_checks(vehicle_id, pax_count, pickup):
+    """What ``book_transfer``'s checks say of the vehicle (capacity, active, busy): book or refuse."""
+    with transaction.atomic():
+        vehicle = lock_vehicle(vehicle_id, busy_at=pickup)
+        try:
+            _check_capacity(Transfer(pax_count=pax_count), vehicle)
+            ensure_vehicle_free(vehicle=vehicle, at=pickup)
+        except (Invalid, Conflict):
+            return False
+    return True
+
+
+WINDOW = int(conflict_window() / dt.timedelta(minutes=1))
+# The vehicle seats 7: (its own fields, the party, another transfer (minutes from the pickup, status)).
+VEHICLE_STATES = {
+    "all its seats": ({}, 7, None),
+    "a seat too few": ({}, 8, None),
+    "inactive": ({"is_active": False}, 1, None),
+    "confirmed inside the window": ({}, 1, (WINDOW - 1, S.CONFIRMED)),
+    "confirmed on the window's edge": ({}, 1, (WINDOW, S.CONFIRMED)),
+    "in progress inside the window, before": ({}, 1, (1 - WINDOW, S.IN_PROGRESS)),
+    "in progress on the edge, before": ({}, 1, (-WINDOW, S.IN_PROGRESS)),
+    "pending at the same time": ({}, 1, (0, S.PENDING)),
+    "cancelled at the same time": ({}, 1, (0, S.CANCELLED)),
+    "completed at the same time": ({}, 1, (0, S.COMPLETED)),
+}
+
+
+@pytest.mark.parametrize(("fields", "pax_count", "other"), VEHICLE_STATES.values(), ids=VEHICLE_STATES)
+def test_a_bookings_insert_books_exactly_what_the_checks_let_through(integrator, at, fields, pax_count, other):
+    vehicle = VehicleFactory(capacity=7, **fields)
+    if other:
+        TransferFactory(vehicle=vehicle, pickup_time=at(minutes=other[0]), status=other[1])
+    expected = let_through_by_the_checks(vehicle.id, pax_count, at())
+    transfer = Transfer(vehicle_id=vehicle.id, pickup_time=at(), created_by=integrator, pax_count=pax_count,
+                        passenger_name="Ada", pickup_location="PMI", dropoff_location="Palma")
+    first = TransferStatusHistory(transfer=transfer, to_status=S.PENDING, changed_by="ada")
+    with transaction.atomic():
+        booked = _booked_if_nothing_refuses(transfer, first, busy_at=at())
+    assert booked == expected
+    mine = Transfer.objects.filter(created_by=integrator)
+    histories = TransferStatusHistory.objects.filter(transfer__in=mine)
+    assert mine.count() == int(booked) and histories.count() == int(booked)
+    if booked:
+        assert (transfer.pk, first.pk, first.transfer_id) == (mine.get().pk, histories.get().pk, transfer.pk)
+    else:
+        assert transfer.pk is None and first.pk is None and transfer._state.adding
+
+
+def test_a_booking_the_insert_refused_is_refused_by_the_checks_in_api_orders(booking, vehicle):
+    vehicle.is_active = False
+    vehicle.save()
+    with pytest.raises(Invalid) as refused:  # capacity comes before the vehicle being inactive
+        book_transfer(**{**booking, "pax_count": 8})
+    assert list(refused.value.errors) == ["pax_count"] and not Transfer.objects.exists()
 
 
 # --- The vehicle lock answers the busy check --------------------------------------------------
