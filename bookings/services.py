@@ -262,7 +262,6 @@ def _booked_if_nothing_refuses(transfer, first, *, busy_at):
     return transfer.pk is not None
 
 
-
 def attach_history(transfer, changes):
     """Attach ``changes``, in the history's order, as ``transfer``'s whole history.
 
