@@ -212,6 +212,43 @@ def with_commit(sql, params):
         cursor.execute(sql, params)
 
 
+def insert_on_commit(model, build, *, otherwise):
+    """On commit (``transaction.on_commit``), the ``INSERT`` of the new ``model`` row ``build()`` gives,
+    where the backend can, in the ``COMMIT``'s round trip, after it; ``otherwise()`` is the hook where it
+    cannot, or where that write failed (``InsertOnCommit``)."""
+    if any(signal.has_listeners(model) for signal in (signals.pre_save, signals.post_save)):
+        # save() would send them around the write: here they would hear of it inside the COMMIT.
+        hook = otherwise
+    else:
+        hook = InsertOnCommit(build, otherwise)
+    this_connection().on_commit(hook)
+
+
+class InsertOnCommit:
+    """An on-commit hook whose ``INSERT`` the backend may send after the ``COMMIT``, in its round trip
+    (``dmc_transfers.db.base``): in autocommit, a transaction of its own, as the hook's would be. Run, it
+    finishes the row so sent, else runs ``otherwise()``, which writes it as a hook always did."""
+
+    def __init__(self, build, otherwise):
+        self.build, self.otherwise = build, otherwise
+        self.step = self.result = None
+
+    def statement(self, connection):
+        """The ``INSERT`` to send after the ``COMMIT`` (the backend asks once it commits)."""
+        self.step = inserting(self.build())
+        return self.step.prepare(connection, False)
+
+    def sent_with_commit(self, result):
+        """What the ``INSERT`` sent after the ``COMMIT`` gave: ``(rowcount, lastrowid)``, or its error."""
+        self.result = result
+
+    def __call__(self):
+        if isinstance(self.result, tuple):
+            self.step.finish(Result(*self.result))
+        else:  # not sent with the COMMIT, or failed there (a row the sweep wrote first, say)
+            self.otherwise()
+
+
 def insert(instance):
     """``instance.save()`` of a new row: one ``INSERT``; the instance, its id set."""
     together(inserting(instance))

@@ -39,12 +39,16 @@ def write_confirmation_notification(*, transfer):
     same time: the unique (transfer, kind) constraint lets only one row in,
     so the INSERT is tried first and a refusal means the row exists.
     """
-    kind = NotificationKind.TRANSFER_CONFIRMED
     try:
         with _contained():
-            return insert(Notification(transfer=transfer, kind=kind, **confirmation_content(transfer)))
+            return insert(confirmation_notification(transfer))
     except IntegrityError:
-        return Notification.objects.get(transfer=transfer, kind=kind)
+        return Notification.objects.get(transfer=transfer, kind=NotificationKind.TRANSFER_CONFIRMED)
+
+
+def confirmation_notification(transfer):
+    """The transfer's TRANSFER_CONFIRMED notice, unsaved."""
+    return Notification(transfer=transfer, kind=NotificationKind.TRANSFER_CONFIRMED, **confirmation_content(transfer))
 
 
 def _contained():

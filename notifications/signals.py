@@ -2,13 +2,15 @@
 import logging
 from functools import partial
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
 from bookings.choices import TransferStatus
 from bookings.models import Transfer
-from notifications.services import write_confirmation_notification
+from dmc_transfers.writes import insert_on_commit
+from notifications.models import Notification
+from notifications.services import confirmation_notification, write_confirmation_notification
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ def _write_after_commit(transfer):
 def on_transfer_confirmed(sender, instance, target, **kwargs):
     # An unsaved transfer (a pure lifecycle check) has nothing to notify about.
     # The instance is the one change_status saved, its locked vehicle attached:
-    # what commits is what the notice says, with no need to read it back.
+    # what commits is what the notice says, with no need to read it back. The
+    # notice's INSERT may travel after the COMMIT, in its round trip; where it
+    # cannot, or failed there, the hook writes it as before.
     if target == TransferStatus.CONFIRMED and instance.pk is not None:
-        transaction.on_commit(partial(_write_after_commit, instance))
+        insert_on_commit(
+            Notification,
+            partial(confirmation_notification, instance),
+            otherwise=partial(_write_after_commit, instance),
+        )

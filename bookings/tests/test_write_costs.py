@@ -78,18 +78,20 @@ def test_a_refused_booking_costs_the_checks_that_name_the_refusal(api, coordinat
     assert "EXISTS (SELECT 1" in sent.captured_queries[2]["sql"] and not Transfer.objects.filter(status=S.PENDING)
 
 
-def test_a_confirmation_costs_four_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
+def test_a_confirmation_costs_three_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
     client = api(coordinator)
     warm_up, counted = TransferFactory(vehicle=vehicle, pickup_time=at()), TransferFactory(pickup_time=at())
     assert confirm(client, warm_up).status_code == 200
     # The key (with user and roles); START TRANSACTION with the transfer's vehicle found, then the
     # vehicle, the transfer and its history locked and the vehicle's busy check; the UPDATE with its
-    # history row and COMMIT; the notice (on commit). The body's history is what was locked plus the new row.
-    with django_assert_num_queries(4) as sent:
+    # history row, COMMIT and the notice (its on-commit hook's INSERT, after the COMMIT). The body's
+    # history is what was locked plus the new row.
+    with django_assert_num_queries(3) as sent:
         response = confirm(client, counted)
     assert response.status_code == 200
     assert sent.captured_queries[1]["sql"].startswith("START TRANSACTION; SELECT (SELECT x.`vehicle_id`")
-    assert sent.captured_queries[2]["sql"].startswith("UPDATE") and sent.captured_queries[2]["sql"].endswith("COMMIT")
+    last = sent.captured_queries[2]["sql"]
+    assert last.startswith("UPDATE") and "; COMMIT; INSERT INTO `notifications_notification`" in last
     assert [change["to_status"] for change in response.json()["status_history"]] == ["PENDING", "CONFIRMED"]
     assert response.json() == client.get(f"/transfers/{counted.pk}").json()
 

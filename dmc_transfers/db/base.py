@@ -19,6 +19,9 @@ write's error and never commits, so the error is the commit's, and the
 transaction rolls back. Any other statement of the transaction sends a write
 waiting for the ``COMMIT`` first, so the transaction still reads its own writes;
 if that fails, the commit fails too, whatever the caller made of the error.
+An on-commit hook's write can follow the ``COMMIT`` in the same round trip
+(``dmc_transfers.writes.insert_on_commit``): the server runs it only once the
+``COMMIT`` succeeded, in autocommit, and its error goes to the hook.
 """
 import logging
 from contextlib import contextmanager
@@ -156,27 +159,41 @@ class DatabaseWrapper(base.DatabaseWrapper):
             failed = self.sent_early_failed
             self._roll_back_for_atomic()
             raise failed
-        if last is not None:
-            sql, params, statements, then = last
-            try:
-                results = self._commit_with(sql, params, statements)
-            except DatabaseError:
-                raise  # atomic() rolls back
-            except BaseException:
-                # Nothing was sent (arguments that do not encode) or nothing
-                # was read.
-                self._roll_back_for_atomic()
-                raise
-            if then is not None:
-                try:
-                    then(results)
-                except Exception:
-                    # Committed already: raised from commit(), this would pass for a failed commit
-                    # (atomic() would drop the on-commit hooks, or leave them to the next commit).
-                    logger.exception("After a COMMIT that succeeded, the writes' follow-up failed")
-            return
-        if not self.take_pending_begin():
+        if last is None and self.take_pending_begin():
+            return  # nothing sent: nothing to commit
+        after = self._writes_after_commit()
+        if last is None and not after:
             return super()._commit()
+        sql, params, statements, then = last or (None, [], 0, None)
+        try:
+            results = self._commit_with(sql, params, statements, after)
+        except DatabaseError:
+            raise  # atomic() rolls back
+        except BaseException:
+            # Nothing was sent (arguments that do not encode) or nothing
+            # was read.
+            self._roll_back_for_atomic()
+            raise
+        if then is not None:
+            try:
+                then(results)
+            except Exception:
+                # Committed already: raised from commit(), this would pass for a failed commit
+                # (atomic() would drop the on-commit hooks, or leave them to the next commit).
+                logger.exception("After a COMMIT that succeeded, the writes' follow-up failed")
+
+    def _writes_after_commit(self):
+        """The on-commit hooks whose write can follow the ``COMMIT`` in its round trip, with it.
+
+        Such a hook (``dmc_transfers.writes.insert_on_commit``) has a
+        ``statement()``; it runs once the commit returned, as any hook, and
+        finds there the result its write had (``sent_with_commit``). Only
+        while the session is in autocommit, where a statement after the
+        ``COMMIT`` is a transaction of its own, as the hook's would be.
+        """
+        if not self.run_on_commit or not self.connection.get_autocommit():
+            return []
+        return [hook for _, hook, _ in self.run_on_commit if hasattr(hook, "sent_with_commit")]
 
     def _roll_back_for_atomic(self):
         # atomic() rolls back when the commit raises a DatabaseError only; after
@@ -187,16 +204,41 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except Exception:
             self.close()
 
-    def _commit_with(self, sql, params, statements):
+    def _commit_with(self, sql, params, statements, after):
+        """``sql`` (``statements`` stacked, or none) then ``COMMIT``, then the writes of the hooks ``after``;
+        the results of ``sql``'s statements."""
+        afterwards = []
+        for hook in after:
+            try:
+                afterwards.append((hook, *hook.statement(self)))
+            except Exception:  # committed or not, the hook, run without it, says what went wrong
+                break
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
-            cursor.execute(f"{sql}; {COMMIT}", params)
-            results = self.stacked_results(cursor, statements)
+            cursor.execute(
+                "; ".join([*([sql] if sql else []), COMMIT, *(write for _, write, _ in afterwards)]),
+                [*params, *(value for _, _, values in afterwards for value in values)],
+            )
+            results = self.stacked_results(cursor, statements) if sql else []
             # To COMMIT's result: its error, if any, is raised here.
-            if cursor.nextset() is None:
+            if sql and cursor.nextset() is None:
                 raise DatabaseError(
                     f"COMMIT's result went missing (not {statements} statement(s) before it?): {sql[:80]}"
                 )
+            self._read_after_commit(cursor, [hook for hook, _, _ in afterwards])
         return results
+
+    @staticmethod
+    def _read_after_commit(cursor, hooks):
+        # Committed: a write's error is its hook's, never the commit's. The
+        # server runs none after a failed one; their hooks send them themselves.
+        for hook in hooks:
+            try:
+                if not cursor.nextset():
+                    raise DatabaseError("A write sent after the COMMIT left no result.")
+            except DatabaseError as exc:
+                hook.sent_with_commit(exc)
+                return
+            hook.sent_with_commit((cursor.rowcount, cursor.lastrowid))
 
     def _rollback(self):
         self.with_commit = self.sent_early_failed = None

@@ -6,6 +6,7 @@ from django.db import DatabaseError, IntegrityError, OperationalError, Programmi
 from django.db.transaction import TransactionManagementError
 
 from dmc_transfers.db import LOCK_WAIT_TIMEOUT, is_lock_error
+from dmc_transfers.tests.sessions import on_another_connection
 from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
 
@@ -14,18 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 def seen_elsewhere():
     """How many vehicles another connection sees (committed ones only: READ COMMITTED)."""
-    found = []
-
-    def count():
-        try:
-            found.append(Vehicle.objects.count())
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    thread.join(10)
-    return found[0]
+    return on_another_connection(Vehicle.objects.count)
 
 
 def server_commands(*names):

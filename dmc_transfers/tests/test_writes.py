@@ -9,7 +9,17 @@ from django.utils import timezone
 from bookings.choices import TransferStatus
 from bookings.models import Transfer, TransferStatusHistory
 from bookings.tests.factories import TransferFactory
-from dmc_transfers.writes import insert, inserting, together, together_with_commit, update, updating
+from dmc_transfers.tests.sessions import on_another_connection
+from dmc_transfers.writes import (
+    insert,
+    insert_on_commit,
+    inserting,
+    together,
+    together_with_commit,
+    update,
+    updating,
+)
+from fleet.models import Vehicle
 from fleet.tests.factories import VehicleFactory
 from notifications.models import Notification
 
@@ -271,3 +281,141 @@ def test_writes_with_the_commit_in_a_test_cases_transaction_go_at_once():
     transfer, change = confirmed_with_history()
     together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
     assert change.pk == TransferStatusHistory.objects.get(to_status="CONFIRMED").pk
+
+
+# --- A hook's write after the COMMIT ----------------------------------------------------------
+
+
+def plates_seen_elsewhere():
+    """The vehicles' plates another session sees: committed rows only."""
+    return on_another_connection(lambda: list(Vehicle.objects.order_by("plate").values_list("plate", flat=True)))
+
+
+def vehicle(plate):
+    return Vehicle(plate=plate, vehicle_type="VAN", capacity=7)
+
+
+class Hook:
+    """What ``insert_on_commit`` is given: the row to build, and the hook's own way of writing it."""
+
+    def __init__(self, plate):
+        self.plate, self.built, self.otherwise_ran = plate, None, False
+
+    def build(self):
+        self.built = vehicle(self.plate)
+        return self.built
+
+    def otherwise(self):
+        self.otherwise_ran = True
+        Vehicle.objects.get_or_create(plate=self.plate, defaults={"vehicle_type": "VAN", "capacity": 7})
+
+
+def on_commit(hook):
+    insert_on_commit(Vehicle, hook.build, otherwise=hook.otherwise)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hooks_insert_follows_the_commit_in_its_round_trip_and_commits_on_its_own(round_trips):
+    hook = Hook("AFTER-1")
+    with transaction.atomic():
+        insert(vehicle("FIRST-1"))
+        on_commit(hook)
+        round_trips.clear()
+    [sent] = round_trips
+    assert sent.startswith(b"COMMIT; INSERT INTO `fleet_vehicle`")
+    assert plates_seen_elsewhere() == ["AFTER-1", "FIRST-1"]  # committed, as another session sees it
+    assert hook.built.pk == Vehicle.objects.get(plate="AFTER-1").pk and not hook.otherwise_ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hooks_insert_follows_writes_sent_with_the_commit(round_trips):
+    transfer, change = confirmed_with_history()
+    hook = Hook("AFTER-2")
+    round_trips.clear()
+    with transaction.atomic():
+        together_with_commit(updating(transfer, ["driver_name", "updated_at"]), inserting(change))
+        on_commit(hook)
+    [sent] = round_trips
+    assert sent.startswith(b"START TRANSACTION; UPDATE") and b"; COMMIT; INSERT INTO `fleet_vehicle`" in sent
+    assert change.pk is not None and hook.built.pk is not None and not hook.otherwise_ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_insert_after_the_commit_is_its_hooks_and_the_next_hook_writes_its_own(round_trips):
+    VehicleFactory(plate="TAKEN-1")
+    refused, next_one = Hook("TAKEN-1"), Hook("AFTER-3")
+    with transaction.atomic():
+        insert(vehicle("FIRST-3"))
+        on_commit(refused)
+        on_commit(next_one)
+        round_trips.clear()
+    # The server stopped at the duplicate plate: the COMMIT stands, each hook wrote its row its own way.
+    assert round_trips[0].startswith(b"COMMIT; INSERT") and round_trips[0].count(b"INSERT") == 2
+    assert refused.otherwise_ran and next_one.otherwise_ran and refused.built.pk is None
+    assert plates_seen_elsewhere() == ["AFTER-3", "FIRST-3", "TAKEN-1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hook_whose_row_cannot_be_built_writes_it_its_own_way_after_the_commit():
+    hook = Hook("AFTER-4")
+    hook.build = lambda: 1 / 0
+    with transaction.atomic():
+        insert(vehicle("FIRST-4"))
+        on_commit(hook)
+    assert hook.otherwise_ran and plates_seen_elsewhere() == ["AFTER-4", "FIRST-4"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hook_rolled_back_with_its_savepoint_writes_nothing():
+    hook = Hook("AFTER-5")
+    with transaction.atomic():
+        insert(vehicle("FIRST-5"))
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            on_commit(hook)
+            1 / 0
+    assert plates_seen_elsewhere() == ["FIRST-5"] and hook.built is None and not hook.otherwise_ran
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_sends_no_hooks_insert():
+    hook = Hook("AFTER-6")
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        insert(vehicle("FIRST-6"))
+        on_commit(hook)
+        1 / 0
+    assert plates_seen_elsewhere() == [] and hook.built is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_save_signal_receiver_the_hook_writes_its_row_its_own_way(round_trips):
+    hook, heard = Hook("AFTER-7"), []
+
+    def pre(sender, instance, **kwargs):
+        heard.append(instance.plate)
+
+    signals.pre_save.connect(pre, sender=Vehicle)
+    try:
+        with transaction.atomic():
+            insert(vehicle("FIRST-7"))
+            on_commit(hook)
+            round_trips.clear()
+    finally:
+        signals.pre_save.disconnect(pre, sender=Vehicle)
+    assert hook.otherwise_ran and hook.built is None and not any(b"COMMIT; INSERT" in sql for sql in round_trips)
+    assert heard == ["FIRST-7", "AFTER-7"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_autocommit_a_hooks_insert_waits_for_its_hook(round_trips):
+    # After a COMMIT the session would open a transaction that nobody commits: the hook writes it.
+    hook = Hook("AFTER-8")
+    transaction.set_autocommit(False)
+    try:
+        with transaction.atomic():
+            insert(vehicle("FIRST-8"))
+            on_commit(hook)
+        round_trips.clear()
+        transaction.commit()
+    finally:
+        transaction.set_autocommit(True)
+    assert not any(b"COMMIT; INSERT" in sql for sql in round_trips) and hook.built is None
