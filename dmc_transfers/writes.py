@@ -214,27 +214,26 @@ def with_commit(sql, params):
 
 def insert_on_commit(model, build, *, otherwise):
     """On commit (``transaction.on_commit``), the ``INSERT`` of the new ``model`` row ``build()`` gives,
-    where the backend can, in the ``COMMIT``'s round trip, after it; ``otherwise()`` is the hook where it
-    cannot, or where that write failed (``InsertOnCommit``)."""
-    if any(signal.has_listeners(model) for signal in (signals.pre_save, signals.post_save)):
-        # save() would send them around the write: here they would hear of it inside the COMMIT.
-        hook = otherwise
-    else:
-        hook = InsertOnCommit(build, otherwise)
-    this_connection().on_commit(hook)
+    where the backend can, in the ``COMMIT``'s round trip, after it; else ``otherwise(error)`` is the
+    hook: ``error`` is ``None`` where it could not go so, else the error it had there (``InsertOnCommit``)."""
+    this_connection().on_commit(InsertOnCommit(model, build, otherwise))
 
 
 class InsertOnCommit:
     """An on-commit hook whose ``INSERT`` the backend may send after the ``COMMIT``, in its round trip
     (``dmc_transfers.db.base``): in autocommit, a transaction of its own, as the hook's would be. Run, it
-    finishes the row so sent, else runs ``otherwise()``, which writes it as a hook always did."""
+    finishes the row so sent, else runs ``otherwise(error)``, which writes it as a hook always did."""
 
-    def __init__(self, build, otherwise):
-        self.build, self.otherwise = build, otherwise
+    def __init__(self, model, build, otherwise):
+        self.model, self.build, self.otherwise = model, build, otherwise
         self.step = self.result = None
 
     def statement(self, connection):
-        """The ``INSERT`` to send after the ``COMMIT`` (the backend asks once it commits)."""
+        """The ``INSERT`` to send after the ``COMMIT`` (the backend asks once it commits); ``None`` where a
+        save signal has receivers: ``save()`` sends them around the write, here they would hear of it
+        inside the ``COMMIT``."""
+        if any(signal.has_listeners(self.model) for signal in (signals.pre_save, signals.post_save)):
+            return None
         self.step = inserting(self.build())
         return self.step.prepare(connection, False)
 
@@ -245,8 +244,8 @@ class InsertOnCommit:
     def __call__(self):
         if isinstance(self.result, tuple):
             self.step.finish(Result(*self.result))
-        else:  # not sent with the COMMIT, or failed there (a row the sweep wrote first, say)
-            self.otherwise()
+        else:  # not sent with the COMMIT (None), or its error there (a row the sweep wrote first, say)
+            self.otherwise(self.result)
 
 
 def insert(instance):

@@ -2,7 +2,7 @@
 import logging
 from functools import partial
 
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.dispatch import receiver
 from django_fsm.signals import post_transition
 
@@ -15,10 +15,15 @@ from notifications.services import confirmation_notification, write_confirmation
 logger = logging.getLogger(__name__)
 
 
-def _write_after_commit(transfer):
+def _write_after_commit(transfer, failed=None):
     # The change is committed already; a failure here must not undo or fail
-    # it. The delivery sweep writes whatever this hook could not.
+    # it. The delivery sweep writes whatever this hook could not. ``failed``:
+    # the error of the INSERT sent after the COMMIT. A duplicate is the row
+    # the sweep wrote first, which the write finds; anything else (a lock wait,
+    # a lost connection) would only be paid again.
     try:
+        if failed is not None and not isinstance(failed, IntegrityError):
+            raise failed
         write_confirmation_notification(transfer=transfer)
     except DatabaseError as exc:  # an outage, not a bug: no traceback
         logger.warning(

@@ -26,7 +26,7 @@ An on-commit hook's write can follow the ``COMMIT`` in the same round trip
 import logging
 from contextlib import contextmanager
 
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, Error, IntegrityError
 from django.db.backends.mysql import base
 
 BEGIN, COMMIT = "START TRANSACTION", "COMMIT"
@@ -186,7 +186,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """The on-commit hooks whose write can follow the ``COMMIT`` in its round trip, with it.
 
         Such a hook (``dmc_transfers.writes.insert_on_commit``) has a
-        ``statement()``; it runs once the commit returned, as any hook, and
+        ``statement()`` (``None``: not with the ``COMMIT``); it runs once the commit returned, as any hook, and
         finds there the result its write had (``sent_with_commit``). Only
         while the session is in autocommit, where a statement after the
         ``COMMIT`` is a transaction of its own, as the hook's would be.
@@ -208,11 +208,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """``sql`` (``statements`` stacked, or none) then ``COMMIT``, then the writes of the hooks ``after``;
         the results of ``sql``'s statements."""
         afterwards = []
-        for hook in after:
+        for hook in after:  # in the hooks' order: those after one that cannot go write their own
             try:
-                afterwards.append((hook, *hook.statement(self)))
+                statement = hook.statement(self)
             except Exception:  # committed or not, the hook, run without it, says what went wrong
                 break
+            if statement is None:
+                break
+            afterwards.append((hook, *statement))
         with self.cursor() as cursor:  # a pending START TRANSACTION goes first (CursorWrapper.execute)
             cursor.execute(
                 "; ".join([*([sql] if sql else []), COMMIT, *(write for _, write, _ in afterwards)]),
@@ -235,7 +238,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             try:
                 if not cursor.nextset():
                     raise DatabaseError("A write sent after the COMMIT left no result.")
-            except DatabaseError as exc:
+            except Error as exc:  # the driver's InterfaceError too: not a DatabaseError
                 hook.sent_with_commit(exc)
                 return
             hook.sent_with_commit((cursor.rowcount, cursor.lastrowid))

@@ -1,8 +1,9 @@
 """The hand-written INSERT and UPDATE (dmc_transfers/writes.py) write what ``save()`` writes."""
 import datetime as dt
 
+import MySQLdb
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
 from django.db.models import signals
 from django.utils import timezone
 
@@ -299,14 +300,14 @@ class Hook:
     """What ``insert_on_commit`` is given: the row to build, and the hook's own way of writing it."""
 
     def __init__(self, plate):
-        self.plate, self.built, self.otherwise_ran = plate, None, False
+        self.plate, self.built, self.otherwise_ran, self.error = plate, None, False, None
 
     def build(self):
         self.built = vehicle(self.plate)
         return self.built
 
-    def otherwise(self):
-        self.otherwise_ran = True
+    def otherwise(self, error):
+        self.otherwise_ran, self.error = True, error
         Vehicle.objects.get_or_create(plate=self.plate, defaults={"vehicle_type": "VAN", "capacity": 7})
 
 
@@ -352,6 +353,7 @@ def test_a_failed_insert_after_the_commit_is_its_hooks_and_the_next_hook_writes_
     # The server stopped at the duplicate plate: the COMMIT stands, each hook wrote its row its own way.
     assert round_trips[0].startswith(b"COMMIT; INSERT") and round_trips[0].count(b"INSERT") == 2
     assert refused.otherwise_ran and next_one.otherwise_ran and refused.built.pk is None
+    assert isinstance(refused.error, IntegrityError) and next_one.error is None  # its own: not sent
     assert plates_seen_elsewhere() == ["AFTER-3", "FIRST-3", "TAKEN-1"]
 
 
@@ -393,16 +395,16 @@ def test_with_a_save_signal_receiver_the_hook_writes_its_row_its_own_way(round_t
     def pre(sender, instance, **kwargs):
         heard.append(instance.plate)
 
-    signals.pre_save.connect(pre, sender=Vehicle)
     try:
         with transaction.atomic():
             insert(vehicle("FIRST-7"))
             on_commit(hook)
+            signals.pre_save.connect(pre, sender=Vehicle)  # after the hook was registered: asked at the commit
             round_trips.clear()
     finally:
         signals.pre_save.disconnect(pre, sender=Vehicle)
     assert hook.otherwise_ran and hook.built is None and not any(b"COMMIT; INSERT" in sql for sql in round_trips)
-    assert heard == ["FIRST-7", "AFTER-7"]
+    assert heard == ["AFTER-7"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -419,3 +421,22 @@ def test_outside_autocommit_a_hooks_insert_waits_for_its_hook(round_trips):
     finally:
         transaction.set_autocommit(True)
     assert not any(b"COMMIT; INSERT" in sql for sql in round_trips) and hook.built is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_reading_the_insert_after_the_commit_is_its_hooks_never_the_commits(monkeypatch):
+    # The driver raises InterfaceError, not a DatabaseError, for a result it cannot read.
+    read = MySQLdb.cursors.BaseCursor.nextset
+    failures = [MySQLdb.InterfaceError(0, "")]
+
+    def nextset(cursor):
+        if failures:
+            raise failures.pop()
+        return read(cursor)
+
+    hook = Hook("AFTER-9")
+    with transaction.atomic():
+        insert(vehicle("FIRST-9"))
+        on_commit(hook)
+        monkeypatch.setattr(MySQLdb.cursors.BaseCursor, "nextset", nextset)
+    assert isinstance(hook.error, InterfaceError) and plates_seen_elsewhere() == ["AFTER-9", "FIRST-9"]

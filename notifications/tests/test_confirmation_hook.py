@@ -8,7 +8,7 @@ from bookings.services import change_status
 from bookings.tests.factories import TransferFactory
 from dmc_transfers.tests.sessions import on_another_connection
 from notifications.models import Notification
-from notifications.services import write_confirmation_notification
+from notifications.services import confirmation_content, write_confirmation_notification
 from notifications.tests.factories import NotificationFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -102,3 +102,18 @@ def test_a_confirmation_rolled_back_to_its_savepoint_writes_no_notice(pending, c
             raise Abort
         change_status(transfer=other, target=S.CONFIRMED, by=coordinator)
     assert list(Notification.objects.values_list("transfer_id", flat=True)) == [other.pk]
+
+
+def test_a_notice_refused_after_the_commit_for_another_reason_is_left_to_the_sweep(
+    pending, coordinator, monkeypatch, caplog, django_assert_num_queries
+):
+    # Tried once: sent again, a lock wait or a lost connection would only be paid twice.
+    monkeypatch.setattr(
+        "notifications.services.confirmation_content",
+        lambda transfer: {**confirmation_content(transfer), "subject": "S" * 999},  # longer than its column
+    )
+    with django_assert_num_queries(2) as sent:
+        result = change_status(transfer=pending, target=S.CONFIRMED, by=coordinator)
+    assert sum("INSERT INTO `notifications_notification`" in query["sql"] for query in sent.captured_queries) == 1
+    assert Transfer.objects.get(pk=result.pk).status == S.CONFIRMED and not Notification.objects.exists()
+    assert "the sweep will" in caplog.text
