@@ -39,7 +39,8 @@ def on_transfer_confirmed(sender, instance, target, **kwargs):
     # The instance is the one change_status saved, its locked vehicle attached:
     # what commits is what the notice says, with no need to read it back. The
     # notice's INSERT may travel after the COMMIT, in its round trip; where it
-    # cannot, or failed there, the hook writes it as before.
+    # cannot, the hook writes it as before (and what an error there means,
+    # _write_after_commit decides).
     if target == TransferStatus.CONFIRMED and instance.pk is not None:
         insert_on_commit(
             Notification,
