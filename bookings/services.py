@@ -7,6 +7,7 @@ import datetime as dt
 from contextlib import nullcontext
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import signals
@@ -23,6 +24,7 @@ from bookings.locking import (
     lock_vehicles,
     lock_visible_transfer,
     locked_if_free,
+    sharing,
 )
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
@@ -238,27 +240,32 @@ def _booked_if_nothing_refuses(transfer, first, *, busy_at):
     transfer was. Whether it booked; if not, nothing was written, and ``book_transfer``'s checks
     follow to name the refusal in API.md's order (the vehicle is still the first lock taken).
 
-    Only where it answers alone: a bookable pickup, fields without a problem, no client_reference
-    (checked before the vehicle, and its collision would need a savepoint), stacked statements on
-    MariaDB (whose ``INSERT ... SELECT ... FOR UPDATE`` the tests prove; MySQL 8.4, which cannot be
-    run here, keeps the checks' path), and no save signal receivers (one would hear of a row that
-    may not be written).
+    Only where it answers alone: a bookable pickup further off than a lock wait (a nearer one could
+    pass while the statement waits for the vehicle; the checks read the clock once it is locked),
+    fields without a problem, no client_reference (checked before the vehicle, and its collision
+    would need a savepoint), stacked statements on MariaDB (whose ``INSERT ... SELECT ... FOR UPDATE``
+    the tests prove; MySQL 8.4, which cannot be run here, keeps the checks' path), and no save signal
+    receivers (one would hear of a row that may not be written). The creator's row is share-locked
+    first (``locking.sharing`` says why).
     """
     connection = transaction.get_connection()
+    now = timezone.now()
     if (
         busy_at is None
+        or busy_at - now <= dt.timedelta(seconds=settings.DB_LOCK_WAIT_SECONDS)
         or transfer.client_reference is not None
         or transfer.vehicle_id is None
         or not 0 < transfer.vehicle_id <= MAX_ID
         or not getattr(connection, "stacks_statements", False)
         or not connection.mysql_is_mariadb
         or any(signal.has_listeners(model) for signal in _SAVE_SIGNALS for model in (Transfer, TransferStatusHistory))
-        or _own_field_errors(transfer, check_horizon=True, now=timezone.now())
+        or _own_field_errors(transfer, check_horizon=True, now=now)
     ):
         return False
     free = locked_if_free(transfer.vehicle_id, seats=transfer.pax_count, at=busy_at)
     new = inserting(transfer, only_if=free)
-    together(new, inserting(first, linked_to=("transfer", new), only_if=_IF_INSERTED))
+    creator = sharing(Transfer._meta.get_field("created_by").related_model, transfer.created_by_id)
+    together(creator, new, inserting(first, linked_to=("transfer", new), only_if=_IF_INSERTED))
     return transfer.pk is not None
 
 

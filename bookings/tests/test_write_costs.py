@@ -9,7 +9,10 @@ import threading
 from functools import partial
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bookings.api.transfer_reads import transfer_detail, transfer_representation
 from bookings.choices import TransferStatus as S
@@ -28,6 +31,7 @@ from bookings.services import (
 from bookings.tests.factories import TransferFactory
 from bookings.tests.threads import run_together, wait_until_waiting
 from dmc_transfers.db import LOCK_WAIT_TIMEOUT
+from dmc_transfers import writes
 from dmc_transfers.errors import Conflict, Invalid
 from dmc_transfers.tests.api_fixtures import assert_problem
 from fleet.tests.factories import VehicleFactory
@@ -51,16 +55,23 @@ def confirm(client, transfer):
 # statement (dmc_transfers/db/base.py), and a row with its history row (dmc_transfers.writes.together).
 
 
-def test_a_keyed_booking_costs_three_round_trips(api, coordinator, body, at, django_assert_num_queries):
+def test_a_keyed_booking_costs_three_round_trips_on_mariadb(api, coordinator, body, at, django_assert_num_queries):
     client = api(coordinator)
     assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
-    # The key (with user and roles); START TRANSACTION with the transfer inserted from its vehicle's
-    # row, locked, where the vehicle is free, and its history row; the key's record with its answer and COMMIT.
-    with django_assert_num_queries(3) as sent:
+    # The key (with user and roles); START TRANSACTION with the creator's row share-locked and the
+    # transfer inserted from its vehicle's row, locked, where the vehicle is free, and its history row;
+    # the key's record with its answer and COMMIT. MySQL keeps the checks' path: the vehicle's lock
+    # and busy check come before the INSERTs, in a round trip of their own.
+    mariadb = connection.mysql_is_mariadb
+    with django_assert_num_queries(3 if mariadb else 4) as sent:
         response = post(client, body, "counted")
     assert response.status_code == 201
     booked = sent.captured_queries[1]["sql"]
-    assert booked.startswith("START TRANSACTION; INSERT INTO `bookings_transfer`") and "FOR UPDATE; INSERT" in booked
+    assert booked.startswith("START TRANSACTION; SELECT")
+    if mariadb:
+        assert "LOCK IN SHARE MODE; INSERT INTO `bookings_transfer`" in booked and "FOR UPDATE; INSERT" in booked
+    else:
+        assert "EXISTS (SELECT 1" in booked and sent.captured_queries[2]["sql"].startswith("INSERT INTO")
     last = sent.captured_queries[-1]["sql"]
     assert last.startswith("INSERT INTO `bookings_idempotencyrecord`") and last.endswith("; COMMIT")
     assert response.json() == client.get(response["Location"]).json()
@@ -69,13 +80,15 @@ def test_a_keyed_booking_costs_three_round_trips(api, coordinator, body, at, dja
 def test_a_refused_booking_costs_the_checks_that_name_the_refusal(api, coordinator, body, django_assert_num_queries):
     TransferFactory(vehicle_id=body["vehicle_id"], pickup_time=body["pickup_time"], status=S.CONFIRMED)
     client = api(coordinator)
-    # The key; START TRANSACTION with the booking's INSERT, which wrote nothing; the vehicle's lock
-    # with its busy check, which names the refusal; ROLLBACK. One round trip more than before the
-    # booking's INSERT took the checks along, where every booking that is not refused has one less.
-    with django_assert_num_queries(4) as sent:
+    # The key; on MariaDB, START TRANSACTION with the booking's INSERT, which wrote nothing; the
+    # vehicle's lock with its busy check, which names the refusal; ROLLBACK. One round trip more
+    # than before the booking's INSERT took the checks along (as on MySQL), where every booking that
+    # is not refused has one less.
+    checks = 2 if connection.mysql_is_mariadb else 1
+    with django_assert_num_queries(checks + 2) as sent:
         response = client.post("/transfers", body, format="json")
     assert response.status_code == 409 and response.json()["code"] == "vehicle_unavailable"
-    assert "EXISTS (SELECT 1" in sent.captured_queries[2]["sql"] and not Transfer.objects.filter(status=S.PENDING)
+    assert "EXISTS (SELECT 1" in sent.captured_queries[checks]["sql"] and not Transfer.objects.filter(status=S.PENDING)
 
 
 def test_a_confirmation_costs_three_round_trips(api, coordinator, vehicle, at, django_assert_num_queries):
@@ -188,7 +201,7 @@ def test_a_bookings_insert_books_exactly_what_the_checks_let_through(integrator,
     first = TransferStatusHistory(transfer=transfer, to_status=S.PENDING, changed_by="ada")
     with transaction.atomic():
         booked = _booked_if_nothing_refuses(transfer, first, busy_at=at())
-    assert booked == expected
+    assert booked == (expected and connection.mysql_is_mariadb)  # MySQL keeps the checks' path
     mine = Transfer.objects.filter(created_by=integrator)
     histories = TransferStatusHistory.objects.filter(transfer__in=mine)
     assert mine.count() == int(booked) and histories.count() == int(booked)
@@ -204,6 +217,91 @@ def test_a_booking_the_insert_refused_is_refused_by_the_checks_in_api_orders(boo
     with pytest.raises(Invalid) as refused:  # capacity comes before the vehicle being inactive
         book_transfer(**{**booking, "pax_count": 8})
     assert list(refused.value.errors) == ["pax_count"] and not Transfer.objects.exists()
+
+
+def test_a_pickup_nearer_than_a_lock_wait_is_booked_through_the_checks(booking, settings):
+    # The INSERT could wait that long for the vehicle, and the pickup pass meanwhile: the checks read
+    # the clock once the vehicle is locked.
+    def statements_of_booking(pickup):
+        with CaptureQueriesContext(connection) as sent:
+            assert book_transfer(**{**booking, "pickup_time": pickup}).pk
+        return [query["sql"] for query in sent]
+
+    near = statements_of_booking(timezone.now() + dt.timedelta(seconds=settings.DB_LOCK_WAIT_SECONDS - 1))
+    assert "EXISTS (SELECT 1" in near[0] and "INSERT" not in near[0]
+    further = statements_of_booking(booking["pickup_time"] + dt.timedelta(hours=6))
+    assert ("INSERT INTO `bookings_transfer`" in further[0]) == connection.mysql_is_mariadb
+
+
+# --- Its INSERT ... SELECT and the transfer table's AUTO-INC lock ------------------------------
+# Under innodb_autoinc_lock_mode=1 (MariaDB's default) an INSERT ... SELECT holds the lock to its end
+# (a plain INSERT only while it takes its id), so a wait inside it holds up every other one.
+
+
+def while_user_is_held(user, waiting, then):
+    """``waiting()`` while another transaction holds ``user``'s row (as an admin saving it does), then,
+    once it waits for a lock, ``then()``, its session waiting for one a second at most; each on a
+    connection of its own. The row is let go once ``then`` has answered: what each returned."""
+    holding, done = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            get_user_model().objects.filter(pk=user.pk).update(first_name="Held")
+            holding.set()
+            done.wait(10)
+
+    def wait():
+        holding.wait(10)
+        return waiting()
+
+    def act():
+        holding.wait(10)
+        try:
+            wait_until_waiting("%")
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
+            return then()
+        finally:
+            done.set()
+
+    return run_together([hold, wait, act])[1:]
+
+
+def test_a_booking_waiting_for_its_creators_row_holds_up_no_other_booking(api, coordinator, integrator, booking, body):
+    # It waits for the creator's row before its INSERT, which holds the AUTO-INC lock for no wait.
+    other = VehicleFactory(capacity=7)
+    waited, answer = while_user_is_held(
+        coordinator,
+        lambda: book_transfer(**{**booking, "by": coordinator}),
+        lambda: post(api(integrator), {**body, "vehicle_id": other.id}, "not-held-up"),
+    )
+    assert answer.status_code == 201 and isinstance(waited, Transfer) and Transfer.objects.count() == 2
+
+
+def test_a_booking_held_up_at_the_auto_increment_lock_is_a_503_to_retry(api, coordinator, integrator, booking, body):
+    # A statement that does wait inside an INSERT ... SELECT; on a server in mode 2 (MySQL 8's
+    # default) there is no such lock, and the booking goes through.
+    def insert_as_held_user():
+        fields = {name: value for name, value in booking.items() if name != "by"}
+        with transaction.atomic():
+            writes.together(writes.inserting(Transfer(**fields, created_by=coordinator), only_if=("FROM DUAL", [])))
+
+    other = VehicleFactory(capacity=7)
+    _, answer = while_user_is_held(
+        coordinator, insert_as_held_user, lambda: post(api(integrator), {**body, "vehicle_id": other.id}, "held-up")
+    )
+    if autoinc_lock_mode() == 2:
+        assert answer.status_code == 201
+        return
+    data = assert_problem(answer, 503, "service_unavailable")
+    assert "held by another" in data["detail"] and answer["Retry-After"]
+    assert not Transfer.objects.filter(created_by=integrator).exists()
+
+
+def autoinc_lock_mode():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@innodb_autoinc_lock_mode")
+        return cursor.fetchone()[0]
 
 
 # --- The vehicle lock answers the busy check --------------------------------------------------

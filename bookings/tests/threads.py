@@ -30,20 +30,21 @@ def run_together(jobs):
 
 
 def wait_until_waiting(statement_like, *, not_like=""):
-    """Until another session of this test database runs a statement ``LIKE statement_like`` (and not
-    ``LIKE not_like``): in these tests only a lock wait keeps one running long enough to be seen.
-    Never this session: the text of its own query matches any pattern that starts with %."""
+    """Until another session of this test database waits for a lock in a statement ``LIKE statement_like``
+    (and not ``LIKE not_like``); never this one, whose own query's text matches any pattern that starts with %."""
     with connection.cursor() as cursor:
-        for _ in range(500):
+        for _ in range(80):
             cursor.execute(
-                "SELECT COUNT(*) FROM information_schema.processlist"
-                " WHERE db = %s AND id <> CONNECTION_ID() AND command = 'Query' AND info LIKE %s AND info NOT LIKE %s",
+                "SELECT COUNT(*) FROM information_schema.processlist p"
+                " JOIN information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id AND t.trx_state = 'LOCK WAIT'"
+                " WHERE p.db = %s AND p.id <> CONNECTION_ID() AND p.info LIKE %s AND p.info NOT LIKE %s",
                 [connection.settings_dict["NAME"], statement_like, not_like],
             )
             if cursor.fetchone()[0]:
                 return
-            threading.Event().wait(0.02)
-    raise AssertionError(f"no session waited in {statement_like}")
+            # InnoDB refreshes innodb_trx only once it has gone unread for 0.1 s.
+            threading.Event().wait(0.125)
+    raise AssertionError(f"no session waited for a lock in {statement_like}")
 
 
 def while_vehicle_is_held(vehicle_id, action, *, lock_wait_seconds=1):
