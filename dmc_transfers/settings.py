@@ -99,7 +99,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
             # Strict mode: the server refuses bad data instead of truncating it.
             # A bounded lock wait: well inside gunicorn's timeout, and "a few
             # seconds at most" for a duplicate Idempotency-Key (API.md).
-            "init_command": f"SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout={DB_LOCK_WAIT_SECONDS}",
+            # A COMMIT that never opens the next transaction, whatever the server's
+            # default: the backend stays in autocommit (dmc_transfers/db/base.py).
+            "init_command": (
+                f"SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout={DB_LOCK_WAIT_SECONDS}, "
+                "completion_type='NO_CHAIN'"
+            ),
             "isolation_level": "read committed",
         }
     )

@@ -57,6 +57,24 @@ def test_a_transaction_opens_without_touching_autocommit():
     assert connection.connection.get_autocommit() and connection.get_autocommit()
 
 
+def test_a_commit_opens_no_transaction_even_on_a_server_set_to_chain_them():
+    # completion_type=CHAIN would open one at every COMMIT: the autocommit writes after it would
+    # wait for the next transaction's START, invisible to everyone else until then.
+    def transaction_then_autocommit_write():
+        with transaction.atomic():
+            VehicleFactory()
+        VehicleFactory()
+        return seen_elsewhere()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET GLOBAL completion_type = 'CHAIN'")
+    try:
+        assert on_another_connection(transaction_then_autocommit_write) == 2  # a new session: the server's default
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET GLOBAL completion_type = 'NO_CHAIN'")
+
+
 def test_a_transaction_opens_in_the_round_trip_of_its_first_statement(round_trips):
     begun, committed = server_commands("Com_begin", "Com_commit")
     round_trips.clear()
