@@ -1,0 +1,107 @@
+"""Hand-written reads (``dmc_transfers.sql.ModelRead``) build the instances the ORM builds."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init
+from django_fsm import FSMField, FSMFieldDescriptor
+from knox.models import get_token_model
+
+from bookings.models import Transfer, TransferStatusHistory
+from bookings.tests.factories import TransferFactory
+from dmc_transfers.sql import ModelRead, _only_stores, column, model_read
+from fleet.models import Vehicle
+
+@pytest.fixture
+def transfer(integrator):
+    transfer = TransferFactory(created_by=integrator, client_reference="R-1", notes="Child seat")
+    get_token_model().objects.create(user=integrator)
+    return transfer
+
+
+def read(model, pk):
+    (found,) = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s", [pk])
+    return found
+
+
+def as_built(instance):
+    state = {name: value for name, value in vars(instance).items() if name != "_state"}
+    return type(instance), state, instance._state.adding, instance._state.db
+
+
+@pytest.mark.parametrize("model", [Transfer, TransferStatusHistory, Vehicle, get_user_model(), get_token_model()])
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_read_builds_the_instance_the_orm_does(transfer, model):
+    pk = model.objects.values_list("pk", flat=True).get()
+    assert as_built(read(model, pk)) == as_built(model.objects.get(pk=pk))
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_transfer_read_keeps_its_state_protected(transfer):
+    found = read(Transfer, transfer.pk)
+    with pytest.raises(AttributeError):
+        found.status = "CONFIRMED"
+    assert found.status == "PENDING" and found.vehicle == transfer.vehicle
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_post_init_receiver_hears_of_every_instance_read(transfer):
+    heard = []
+
+    def receiver(sender, instance, **kwargs):
+        heard.append(instance)
+
+    post_init.connect(receiver, sender=Vehicle)
+    try:
+        found = read(Vehicle, transfer.vehicle_id)
+    finally:
+        post_init.disconnect(receiver, sender=Vehicle)
+    assert heard == [found] and heard[0] is found
+
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_model_with_an_attribute_that_does_more_than_store_is_built_through_init(transfer, monkeypatch):
+    sets = []
+
+    class Recording(DeferredAttribute):
+        def __set__(self, instance, value):
+            sets.append(value)
+            instance.__dict__[self.field.attname] = value
+
+    monkeypatch.setattr(Vehicle, "plate", Recording(Vehicle._meta.get_field("plate")))
+    (found,) = ModelRead(Vehicle)(f"WHERE {column(Vehicle, 'pk', 't')} = %s", [transfer.vehicle_id])
+    assert sets == [transfer.vehicle.plate] and found.plate == transfer.vehicle.plate
+
+
+class Descriptor:
+    def __get__(self, instance, owner=None):
+        return self
+
+    def __set__(self, instance, value):
+        instance.__dict__["seen"] = value
+
+
+class Thing:
+    plain = 1
+    described = Descriptor()
+    proxied_state = FSMFieldDescriptor(FSMField(default="NEW", state_choices=[("OLD", "Old", "bookings.Transfer")]))
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("model", "name", "only_stores"),
+    [
+        (Thing, "plain", True),
+        (Thing, "described", False),
+        (Thing, "proxied_state", False),
+        (Transfer, "status", True),
+        (Transfer, "vehicle_id", True),
+        (Transfer, "pickup_time", True),
+    ],
+)
+def test_an_attribute_that_does_more_than_store_sends_its_model_through_init(model, name, only_stores):
+    assert _only_stores(model, name) is only_stores
