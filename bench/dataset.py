@@ -225,7 +225,7 @@ def server_info():
     names = (
         "innodb_buffer_pool_size", "innodb_flush_log_at_trx_commit", "innodb_log_file_size", "sync_binlog",
         "log_bin", "max_connections", "thread_handling", "transaction_isolation", "tx_isolation",
-        "optimizer_switch", "query_cache_type", "query_cache_size",
+        "optimizer_switch", "query_cache_type", "query_cache_size", "innodb_autoinc_lock_mode",
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT VERSION()")

@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from bookings import selectors
 from bookings.models import Transfer, TransferStatusHistory
 from dmc_transfers.sql import MAX_ID, column, fetch_all, for_update, model_read, table, this_connection
-from dmc_transfers.writes import Step
 from fleet.models import Vehicle
 
 
@@ -93,27 +92,6 @@ def _free_vehicle_condition():
         f"FROM {table(Vehicle)} t WHERE {key} = %s AND {column(Vehicle, 'is_active', 't')} "
         f"AND {column(Vehicle, 'capacity', 't')} >= %s AND NOT {_busy_check(key, False)}{for_update()}"
     )
-
-
-def sharing(model, pk):
-    """A step of ``dmc_transfers.writes.together`` that share-locks row ``pk`` of ``model`` (MySQL/MariaDB).
-
-    A booking's ``INSERT ... SELECT`` takes it on its creator first. Under
-    ``innodb_autoinc_lock_mode=1`` (MariaDB's default) that statement holds
-    the transfer table's AUTO-INC lock to its end, through its foreign key's
-    check of the creator's row, and a wait there (an admin saving that user)
-    would hold up every other booking's. With the row share-locked first, the
-    check finds our lock. An insert holds that lock until commit anyway: this
-    only takes it before the vehicle's.
-    """
-    _require_transaction()
-    return Step(None, lambda connection, stacked: (_share_lock(model), [pk]), lambda result: None)
-
-
-@functools.cache
-def _share_lock(model):
-    key = column(model, "pk")
-    return f"SELECT {key} INTO @dmc_shared FROM {table(model)} WHERE {key} = %s LOCK IN SHARE MODE"
 
 
 def _busy_check(vehicle, excluding, around=None):

@@ -7,7 +7,6 @@ import datetime as dt
 from contextlib import nullcontext
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import signals
@@ -24,7 +23,6 @@ from bookings.locking import (
     lock_vehicles,
     lock_visible_transfer,
     locked_if_free,
-    sharing,
 )
 from bookings.models import Transfer, TransferStatusHistory, normalize_flight_number
 from bookings.rules import conflict_window, horizon_error
@@ -240,32 +238,36 @@ def _booked_if_nothing_refuses(transfer, first, *, busy_at):
     transfer was. Whether it booked; if not, nothing was written, and ``book_transfer``'s checks
     follow to name the refusal in API.md's order (the vehicle is still the first lock taken).
 
-    Only where it answers alone: a bookable pickup further off than a lock wait (a nearer one could
-    pass while the statement waits for the vehicle; the checks read the clock once it is locked),
-    fields without a problem, no client_reference (checked before the vehicle, and its collision
-    would need a savepoint), stacked statements on MariaDB (whose ``INSERT ... SELECT ... FOR UPDATE``
-    the tests prove; MySQL 8.4, which cannot be run here, keeps the checks' path), and no save signal
-    receivers (one would hear of a row that may not be written). The creator's row is share-locked
-    first (``locking.sharing`` says why).
+    Only where it answers alone: a bookable pickup, fields without a problem, no client_reference
+    (checked before the vehicle, and its collision would need a savepoint), stacked statements on
+    MariaDB (whose ``INSERT ... SELECT ... FOR UPDATE`` the tests prove; MySQL 8.4, which cannot be
+    run here, keeps the checks' path), and no save signal receivers (one would hear of a row that
+    may not be written). The pickup is checked against the clock before the statement, which may
+    wait for the vehicle and then the creator's row (each at most ``DB_LOCK_WAIT_SECONDS``): a pickup
+    seconds away can pass before the commit, as on the checks' path, whose ``INSERT`` can wait too.
+
+    Under ``innodb_autoinc_lock_mode=1`` (MariaDB's default) the statement holds the transfer
+    table's AUTO-INC lock to its end, its foreign key's check of the creator's row included: while
+    a transaction holds that row (an admin saving the user), the booking waits there and every other
+    booking's ``INSERT`` waits for it (error 1467 past the lock wait, a 503). Locking the creator's
+    row first instead made a deadlock with a booking on the checks' path (an independent review).
+    README, Production recommendations: mode 2.
     """
     connection = transaction.get_connection()
-    now = timezone.now()
     if (
         busy_at is None
-        or busy_at - now <= dt.timedelta(seconds=settings.DB_LOCK_WAIT_SECONDS)
         or transfer.client_reference is not None
         or transfer.vehicle_id is None
         or not 0 < transfer.vehicle_id <= MAX_ID
         or not getattr(connection, "stacks_statements", False)
         or not connection.mysql_is_mariadb
         or any(signal.has_listeners(model) for signal in _SAVE_SIGNALS for model in (Transfer, TransferStatusHistory))
-        or _own_field_errors(transfer, check_horizon=True, now=now)
+        or _own_field_errors(transfer, check_horizon=True, now=timezone.now())
     ):
         return False
     free = locked_if_free(transfer.vehicle_id, seats=transfer.pax_count, at=busy_at)
     new = inserting(transfer, only_if=free)
-    creator = sharing(Transfer._meta.get_field("created_by").related_model, transfer.created_by_id)
-    together(creator, new, inserting(first, linked_to=("transfer", new), only_if=_IF_INSERTED))
+    together(new, inserting(first, linked_to=("transfer", new), only_if=_IF_INSERTED))
     return transfer.pk is not None
 
 

@@ -11,7 +11,7 @@ import functools
 import inspect
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models.base import ModelState
+from django.db.models.base import Model, ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.signals import post_init, pre_init
 from django_fsm import FSMFieldDescriptor
@@ -98,9 +98,14 @@ class ModelRead:
         self.fields = [field.attname for field in model._meta.concrete_fields]
         self.select = f"SELECT {self.columns('t')} FROM {table(model)} t "
         self.convert = Converters(model, self.fields)
-        # Model.__init__ sets each field through its class attribute; where all of them only store
-        # the value, ``instance`` may store the values itself.
-        self.stored_plainly = all(_only_stores(model, name) for name in self.fields)
+        # Model.__init__ sets each field through its class attribute; where the model keeps Django's
+        # own __init__ and from_db and all of those attributes only store the value, ``instance``
+        # may store the values itself.
+        self.stored_plainly = (
+            model.__init__ is Model.__init__
+            and model.from_db.__func__ is Model.from_db.__func__
+            and all(_only_stores(model, name) for name in self.fields)
+        )
 
     def columns(self, alias):
         """Every column, in the order ``instance`` takes them: to select in a statement of one's own."""

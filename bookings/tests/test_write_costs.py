@@ -11,8 +11,6 @@ from functools import partial
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from bookings.api.transfer_reads import transfer_detail, transfer_representation
 from bookings.choices import TransferStatus as S
@@ -58,20 +56,20 @@ def confirm(client, transfer):
 def test_a_keyed_booking_costs_three_round_trips_on_mariadb(api, coordinator, body, at, django_assert_num_queries):
     client = api(coordinator)
     assert post(client, {**body, "pickup_time": at(days=1).isoformat()}, "warm-up").status_code == 201
-    # The key (with user and roles); START TRANSACTION with the creator's row share-locked and the
-    # transfer inserted from its vehicle's row, locked, where the vehicle is free, and its history row;
-    # the key's record with its answer and COMMIT. MySQL keeps the checks' path: the vehicle's lock
-    # and busy check come before the INSERTs, in a round trip of their own.
+    # The key (with user and roles); START TRANSACTION with the transfer inserted from its vehicle's
+    # row, locked, where the vehicle is free, and its history row; the key's record with its answer
+    # and COMMIT. MySQL keeps the checks' path: the vehicle's lock and busy check come before the
+    # INSERTs, in a round trip of their own.
     mariadb = connection.mysql_is_mariadb
     with django_assert_num_queries(3 if mariadb else 4) as sent:
         response = post(client, body, "counted")
     assert response.status_code == 201
     booked = sent.captured_queries[1]["sql"]
-    assert booked.startswith("START TRANSACTION; SELECT")
     if mariadb:
-        assert "LOCK IN SHARE MODE; INSERT INTO `bookings_transfer`" in booked and "FOR UPDATE; INSERT" in booked
+        assert booked.startswith("START TRANSACTION; INSERT INTO `bookings_transfer`") and "FOR UPDATE; INSERT" in booked
     else:
-        assert "EXISTS (SELECT 1" in booked and sent.captured_queries[2]["sql"].startswith("INSERT INTO")
+        assert booked.startswith("START TRANSACTION; SELECT") and "EXISTS (SELECT 1" in booked
+        assert sent.captured_queries[2]["sql"].startswith("INSERT INTO")
     last = sent.captured_queries[-1]["sql"]
     assert last.startswith("INSERT INTO `bookings_idempotencyrecord`") and last.endswith("; COMMIT")
     assert response.json() == client.get(response["Location"]).json()
@@ -219,20 +217,6 @@ def test_a_booking_the_insert_refused_is_refused_by_the_checks_in_api_orders(boo
     assert list(refused.value.errors) == ["pax_count"] and not Transfer.objects.exists()
 
 
-def test_a_pickup_nearer_than_a_lock_wait_is_booked_through_the_checks(booking, settings):
-    # The INSERT could wait that long for the vehicle, and the pickup pass meanwhile: the checks read
-    # the clock once the vehicle is locked.
-    def statements_of_booking(pickup):
-        with CaptureQueriesContext(connection) as sent:
-            assert book_transfer(**{**booking, "pickup_time": pickup}).pk
-        return [query["sql"] for query in sent]
-
-    near = statements_of_booking(timezone.now() + dt.timedelta(seconds=settings.DB_LOCK_WAIT_SECONDS - 1))
-    assert "EXISTS (SELECT 1" in near[0] and "INSERT" not in near[0]
-    further = statements_of_booking(booking["pickup_time"] + dt.timedelta(hours=6))
-    assert ("INSERT INTO `bookings_transfer`" in further[0]) == connection.mysql_is_mariadb
-
-
 # --- Its INSERT ... SELECT and the transfer table's AUTO-INC lock ------------------------------
 # Under innodb_autoinc_lock_mode=1 (MariaDB's default) an INSERT ... SELECT holds the lock to its end
 # (a plain INSERT only while it takes its id), so a wait inside it holds up every other one.
@@ -267,20 +251,10 @@ def while_user_is_held(user, waiting, then):
     return run_together([hold, wait, act])[1:]
 
 
-def test_a_booking_waiting_for_its_creators_row_holds_up_no_other_booking(api, coordinator, integrator, booking, body):
-    # It waits for the creator's row before its INSERT, which holds the AUTO-INC lock for no wait.
-    other = VehicleFactory(capacity=7)
-    waited, answer = while_user_is_held(
-        coordinator,
-        lambda: book_transfer(**{**booking, "by": coordinator}),
-        lambda: post(api(integrator), {**body, "vehicle_id": other.id}, "not-held-up"),
-    )
-    assert answer.status_code == 201 and isinstance(waited, Transfer) and Transfer.objects.count() == 2
-
-
 def test_a_booking_held_up_at_the_auto_increment_lock_is_a_503_to_retry(api, coordinator, integrator, booking, body):
-    # A statement that does wait inside an INSERT ... SELECT; on a server in mode 2 (MySQL 8's
-    # default) there is no such lock, and the booking goes through.
+    # As a booking's INSERT ... SELECT (MariaDB) waits for its creator's row while an admin saves
+    # the user; on a server in mode 2 (MySQL 8's default) there is no such lock, and the other
+    # booking goes through.
     def insert_as_held_user():
         fields = {name: value for name, value in booking.items() if name != "by"}
         with transaction.atomic():

@@ -1,4 +1,5 @@
 """Real threads for race tests, each on its own database connection."""
+import random
 import threading
 
 from django.db import connection, transaction
@@ -33,7 +34,7 @@ def wait_until_waiting(statement_like, *, not_like=""):
     """Until another session of this test database waits for a lock in a statement ``LIKE statement_like``
     (and not ``LIKE not_like``); never this one, whose own query's text matches any pattern that starts with %."""
     with connection.cursor() as cursor:
-        for _ in range(80):
+        for _ in range(60):
             cursor.execute(
                 "SELECT COUNT(*) FROM information_schema.processlist p"
                 " JOIN information_schema.innodb_trx t ON t.trx_mysql_thread_id = p.id AND t.trx_state = 'LOCK WAIT'"
@@ -42,8 +43,9 @@ def wait_until_waiting(statement_like, *, not_like=""):
             )
             if cursor.fetchone()[0]:
                 return
-            # InnoDB refreshes innodb_trx only once it has gone unread for 0.1 s.
-            threading.Event().wait(0.125)
+            # InnoDB refreshes innodb_trx only once no session has read it for 0.1 s: at random
+            # intervals, two pollers on one server cannot keep it from ever going unread.
+            threading.Event().wait(random.uniform(0.11, 0.3))
     raise AssertionError(f"no session waited for a lock in {statement_like}")
 
 

@@ -67,12 +67,14 @@ def test_a_commit_opens_no_transaction_even_on_a_server_set_to_chain_them():
         return seen_elsewhere()
 
     with connection.cursor() as cursor:
+        cursor.execute("SELECT @@GLOBAL.completion_type")
+        (before,) = cursor.fetchone()
         cursor.execute("SET GLOBAL completion_type = 'CHAIN'")
     try:
         assert on_another_connection(transaction_then_autocommit_write) == 2  # a new session: the server's default
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET GLOBAL completion_type = 'NO_CHAIN'")
+            cursor.execute("SET GLOBAL completion_type = %s", [before])
 
 
 def test_a_transaction_opens_in_the_round_trip_of_its_first_statement(round_trips):

@@ -2,7 +2,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models.query_utils import DeferredAttribute
-from django.db.models.signals import post_init
+from django.db.models import Model
+from django.db.models.signals import post_init, pre_init
 from django_fsm import FSMField, FSMFieldDescriptor
 from knox.models import get_token_model
 
@@ -60,6 +61,33 @@ def test_a_post_init_receiver_hears_of_every_instance_read(transfer):
         post_init.disconnect(receiver, sender=Vehicle)
     assert heard == [found] and heard[0] is found
 
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("model", [Transfer, TransferStatusHistory, Vehicle, get_user_model(), get_token_model()])
+def test_the_hot_reads_build_their_instances_without_init(model):
+    # A pre_init/post_init receiver, an __init__ or a field attribute that does more would cost the
+    # hot reads their fast path: about 3 % of a confirmation (bench/NOTEBOOK.md).
+    assert model_read(model).stored_plainly and not pre_init.receivers and not post_init.receivers
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+@pytest.mark.parametrize("override", ["__init__", "from_db"])
+def test_a_model_with_its_own_init_or_from_db_is_built_through_them(transfer, monkeypatch, override):
+    ran = []
+    if override == "__init__":
+        def own(self, *args, **kwargs):
+            ran.append(self)
+            Model.__init__(self, *args, **kwargs)
+    else:
+        def own(cls, db, field_names, values):
+            ran.append(cls)
+            return Model.from_db.__func__(cls, db, field_names, values)
+        own = classmethod(own)
+    monkeypatch.setattr(Vehicle, override, own)
+    (found,) = ModelRead(Vehicle)(f"WHERE {column(Vehicle, 'pk', 't')} = %s", [transfer.vehicle_id])
+    assert len(ran) == 1 and found.plate == transfer.vehicle.plate
 
 
 @pytest.mark.django_db
