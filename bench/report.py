@@ -58,13 +58,26 @@ def _ms(us):
     return f"{us / 1000:.1f}"
 
 
+# Recommended too, but read at the server's start: a run cannot set it, only say what the server had.
+_RECOMMENDED_AT_START = {"innodb_autoinc_lock_mode": "2"}
+
+
 def _recommended(db):
-    """The server settings README recommends that the run had (older results have none recorded)."""
+    """The server settings README recommends that the run had (older results have none recorded), and
+    those it could not set and the server has otherwise."""
     applied = db.get("recommended")
-    if not applied:
-        return ""
-    settings = ", ".join(f"{name}={value}" for name, value in applied.items())
-    return f" except {settings} (README, Production recommendations)"
+    said = ""
+    if applied:
+        settings = ", ".join(f"{name}={value}" for name, value in applied.items())
+        said = f" except {settings} (README, Production recommendations)"
+    unset = [
+        f"{name}={db['settings'][name]}"
+        for name, recommended in _RECOMMENDED_AT_START.items()
+        if db.get("settings", {}).get(name, recommended) != recommended
+    ]
+    if unset:
+        said += f"; {', '.join(unset)} as the server started, where README recommends otherwise"
+    return said
 
 
 def markdown(data):

@@ -98,6 +98,8 @@ def test_harness_runs_every_scenario_without_errors(tmp_path, tmp_path_factory):
     markdown = (tmp_path / "latest.md").read_text()
     assert "| GET /healthz (framework floor) | 1 |" in markdown and "| CPU ms/req: workers | database |" in markdown
     assert ("server settings at their defaults except query_cache_type=DEMAND" in markdown) == has_query_cache
+    autoinc = server["settings"].get("innodb_autoinc_lock_mode", "2")
+    assert (f"innodb_autoinc_lock_mode={autoinc} as the server started" in markdown) == (autoinc != "2")
     assert committed_state() == before  # never over the committed results
 
 
