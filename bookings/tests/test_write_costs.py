@@ -28,8 +28,8 @@ from bookings.services import (
 )
 from bookings.tests.factories import TransferFactory
 from bookings.tests.threads import run_together, wait_until_waiting
-from dmc_transfers.db import LOCK_WAIT_TIMEOUT
 from dmc_transfers import writes
+from dmc_transfers.db import LOCK_WAIT_TIMEOUT
 from dmc_transfers.errors import Conflict, Invalid
 from dmc_transfers.tests.api_fixtures import assert_problem
 from fleet.tests.factories import VehicleFactory
@@ -251,6 +251,12 @@ def while_user_is_held(user, waiting, then):
     return run_together([hold, wait, act])[1:]
 
 
+def autoinc_lock_mode():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT @@innodb_autoinc_lock_mode")
+        return cursor.fetchone()[0]
+
+
 def test_a_booking_held_up_at_the_auto_increment_lock_is_a_503_to_retry(api, coordinator, integrator, booking, body):
     # As a booking's INSERT ... SELECT (MariaDB) waits for its creator's row while an admin saves
     # the user; on a server in mode 2 (MySQL 8's default) there is no such lock, and the other
@@ -270,12 +276,6 @@ def test_a_booking_held_up_at_the_auto_increment_lock_is_a_503_to_retry(api, coo
     data = assert_problem(answer, 503, "service_unavailable")
     assert "held by another" in data["detail"] and answer["Retry-After"]
     assert not Transfer.objects.filter(created_by=integrator).exists()
-
-
-def autoinc_lock_mode():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT @@innodb_autoinc_lock_mode")
-        return cursor.fetchone()[0]
 
 
 # --- The vehicle lock answers the busy check --------------------------------------------------

@@ -1,8 +1,8 @@
 """Hand-written reads (``dmc_transfers.sql.ModelRead``) build the instances the ORM builds."""
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models.query_utils import DeferredAttribute
 from django.db.models import Model
+from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 from django_fsm import FSMField, FSMFieldDescriptor
 from knox.models import get_token_model
@@ -12,6 +12,9 @@ from bookings.tests.factories import TransferFactory
 from dmc_transfers.sql import ModelRead, _only_stores, column, model_read
 from fleet.models import Vehicle
 
+HOT_READS = [Transfer, TransferStatusHistory, Vehicle, get_user_model(), get_token_model()]
+
+
 @pytest.fixture
 def transfer(integrator):
     transfer = TransferFactory(created_by=integrator, client_reference="R-1", notes="Child seat")
@@ -19,8 +22,9 @@ def transfer(integrator):
     return transfer
 
 
-def read(model, pk):
-    (found,) = model_read(model)(f"WHERE {column(model, 'pk', 't')} = %s", [pk])
+def read(model, pk, reads=model_read):
+    """Row ``pk`` of ``model``, through ``reads(model)``: the cached ``ModelRead``, or a fresh one."""
+    (found,) = reads(model)(f"WHERE {column(model, 'pk', 't')} = %s", [pk])
     return found
 
 
@@ -29,7 +33,7 @@ def as_built(instance):
     return type(instance), state, instance._state.adding, instance._state.db
 
 
-@pytest.mark.parametrize("model", [Transfer, TransferStatusHistory, Vehicle, get_user_model(), get_token_model()])
+@pytest.mark.parametrize("model", HOT_READS)
 @pytest.mark.django_db
 @pytest.mark.integration
 def test_a_read_builds_the_instance_the_orm_does(transfer, model):
@@ -62,9 +66,8 @@ def test_a_post_init_receiver_hears_of_every_instance_read(transfer):
     assert heard == [found] and heard[0] is found
 
 
-
 @pytest.mark.unit
-@pytest.mark.parametrize("model", [Transfer, TransferStatusHistory, Vehicle, get_user_model(), get_token_model()])
+@pytest.mark.parametrize("model", HOT_READS)
 def test_the_hot_reads_build_their_instances_without_init(model):
     # A pre_init/post_init receiver, an __init__ or a field attribute that does more would cost the
     # hot reads their fast path: about 3 % of a confirmation (bench/NOTEBOOK.md).
@@ -86,7 +89,7 @@ def test_a_model_with_its_own_init_or_from_db_is_built_through_them(transfer, mo
             return Model.from_db.__func__(cls, db, field_names, values)
         own = classmethod(own)
     monkeypatch.setattr(Vehicle, override, own)
-    (found,) = ModelRead(Vehicle)(f"WHERE {column(Vehicle, 'pk', 't')} = %s", [transfer.vehicle_id])
+    found = read(Vehicle, transfer.vehicle_id, reads=ModelRead)
     assert len(ran) == 1 and found.plate == transfer.vehicle.plate
 
 
@@ -101,7 +104,7 @@ def test_a_model_with_an_attribute_that_does_more_than_store_is_built_through_in
             instance.__dict__[self.field.attname] = value
 
     monkeypatch.setattr(Vehicle, "plate", Recording(Vehicle._meta.get_field("plate")))
-    (found,) = ModelRead(Vehicle)(f"WHERE {column(Vehicle, 'pk', 't')} = %s", [transfer.vehicle_id])
+    found = read(Vehicle, transfer.vehicle_id, reads=ModelRead)
     assert sets == [transfer.vehicle.plate] and found.plate == transfer.vehicle.plate
 
 
